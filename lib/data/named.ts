@@ -1,0 +1,25 @@
+import { join } from "node:path";
+import { cachedDownload, cacheDir } from "../hub/mod.ts";
+
+const SQUAD_BASE = "https://rajpurkar.github.io/SQuAD-explorer/dataset";
+
+/** The official files behind the dataset names the tutorial uses (`load_dataset("squad")`). */
+export const NAMED_DATASETS: Record<string, Record<string, string>> = {
+  squad: { train: "train-v1.1.json", validation: "dev-v1.1.json" },
+  squad_v2: { train: "train-v2.0.json", validation: "dev-v2.0.json" },
+};
+
+/**
+ * Turns `squad`, `squad:validation`, `squad_v2:train`... into a cached local file, downloading it
+ * once. Anything else (a path, a URL) is returned as it is.
+ */
+export async function resolveNamedDataset(source: string): Promise<string> {
+  const [name, split = "train"] = source.split(":");
+  const files = NAMED_DATASETS[name];
+  if (!files || source.includes("/")) return source;
+  const file = files[split];
+  if (!file) {
+    throw new Error(`${source}: unknown split "${split}" (choose ${Object.keys(files).join(" or ")})`);
+  }
+  return await cachedDownload(`${SQUAD_BASE}/${file}`, join(cacheDir(), "datasets", name, file));
+}

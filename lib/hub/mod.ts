@@ -1,0 +1,3 @@
+/** Downloads from the Hugging Face hub and other URLs, kept in a local cache. */
+export { cachedDownload, cacheDir, exists } from "./cache.ts";
+export { hubEndpoint, hubSnapshot, isHubId } from "./hub.ts";
