@@ -169,12 +169,9 @@ function rejectDuplicateIds(examples: SquadExample[], source: string): void {
 
 /** Content checks: every answer must equal `context.slice(answer_start, answer_start + text.length)`. */
 export function checkExample(example: SquadExample, source: string): ExampleProblem[] {
-  const { id, context, question, answers } = example;
+  const { id, context, answers } = example;
   if (context.trim() === "") {
     return [{ source, id, kind: "empty_context", problem: "the context is empty" }];
-  }
-  if (question.trim() === "") {
-    return [{ source, id, kind: "empty_question", problem: "the question is empty" }];
   }
   const slice = codePointSlicer(context);
   for (let i = 0; i < answers.text.length; i++) {

@@ -21,7 +21,7 @@ export interface ExampleProblem {
   source: string;
   /** The question id. */
   id: string;
-  kind: "answer_mismatch" | "empty_context" | "empty_question" | "question_too_long";
+  kind: "answer_mismatch" | "empty_context" | "question_too_long";
   /** A sentence a person can act on. */
   problem: string;
 }

@@ -1,0 +1,110 @@
+import { checkExample, codePointLength, DataError } from "../data/mod.ts";
+import type { ExampleProblem, SquadExample } from "../data/mod.ts";
+import type { QATokenizer } from "../tokenizer/mod.ts";
+import { type FeatureOptions, tokenizeExamples } from "./tokenize.ts";
+import type { Offset, TrainFeature } from "./types.ts";
+
+/** Options of `prepareTrainFeatures`. */
+export interface TrainFeatureOptions extends FeatureOptions {
+  /** Fail on the first unusable example instead of skipping it. */
+  strict?: boolean;
+}
+
+/** Features and the examples left out, with why. */
+export interface FeatureResult<F> {
+  features: F[];
+  skipped: ExampleProblem[];
+}
+
+/**
+ * The tutorial's `prepare_train_features`: windows labelled with the token span of the first
+ * answer, or with the CLS token when the window misses it or the question has no answer.
+ * Examples whose answer does not match the context are skipped (an error with `strict`).
+ */
+export async function prepareTrainFeatures(
+  tokenizer: QATokenizer,
+  examples: SquadExample[],
+  options: TrainFeatureOptions = {},
+): Promise<FeatureResult<TrainFeature>> {
+  const features: TrainFeature[] = [];
+  const skipped: ExampleProblem[] = [];
+  for await (const batch of trainFeatureBatches(tokenizer, examples, options)) {
+    features.push(...batch.features);
+    skipped.push(...batch.skipped);
+  }
+  return { features, skipped };
+}
+
+/** `prepareTrainFeatures` one batch of examples at a time, for streaming to a file. */
+export async function* trainFeatureBatches(
+  tokenizer: QATokenizer,
+  examples: SquadExample[],
+  options: TrainFeatureOptions = {},
+): AsyncGenerator<FeatureResult<TrainFeature>> {
+  const source = options.source ?? "examples";
+  const batchSize = options.batchSize ?? 1000;
+  const cls = tokenizer.clsTokenId;
+  for (let from = 0; from < examples.length; from += batchSize) {
+    const indices = range(from, Math.min(from + batchSize, examples.length));
+    const skipped = indices.flatMap((i) => checkExample(examples[i], source));
+    const bad = new Set(skipped.map((p) => p.id));
+    const usable = indices.filter((i) => !bad.has(examples[i].id));
+    const batch = await tokenizeExamples(tokenizer, usable.map((i) => examples[i]), options);
+    skipped.push(...batch.problems);
+    if (options.strict && skipped.length > 0) throw strictError(skipped, source);
+    const { encoding, contextIndex } = batch;
+    const features = encoding.input_ids.map((inputIds, w): TrainFeature => {
+      const sampleIndex = usable[batch.sampleIndex[w]];
+      const example = examples[sampleIndex];
+      const offsets = encoding.offset_mapping[w];
+      const sequenceIds = encoding.sequence_ids[w];
+      const [start, end] = answerTokens(example, offsets, sequenceIds, contextIndex) ??
+        [inputIds.indexOf(cls), inputIds.indexOf(cls)];
+      return {
+        example_id: example.id,
+        sample_index: sampleIndex,
+        input_ids: inputIds,
+        attention_mask: encoding.attention_mask[w],
+        offset_mapping: offsets,
+        sequence_ids: sequenceIds,
+        start_position: start,
+        end_position: end,
+        token_type_ids: encoding.token_type_ids[w],
+      };
+    });
+    yield { features, skipped };
+  }
+}
+
+// The token span of the first answer inside this window, or null (label it with CLS).
+function answerTokens(
+  example: SquadExample,
+  offsets: Offset[],
+  sequenceIds: (number | null)[],
+  contextIndex: number,
+): [number, number] | null {
+  const { text, answer_start } = example.answers;
+  if (answer_start.length === 0) return null;
+  const startChar = answer_start[0];
+  const endChar = startChar + codePointLength(text[0]);
+  let first = 0;
+  while (sequenceIds[first] !== contextIndex) first++;
+  let last = sequenceIds.length - 1;
+  while (sequenceIds[last] !== contextIndex) last--;
+  if (!(offsets[first][0] <= startChar && offsets[last][1] >= endChar)) return null;
+  while (first < offsets.length && offsets[first][0] <= startChar) first++;
+  while (offsets[last][1] >= endChar) last--;
+  return [first - 1, last + 1];
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, k) => from + k);
+}
+
+/** The error `--strict` raises: the first problem, and how many there are. */
+export function strictError(problems: ExampleProblem[], source: string): DataError {
+  const [first] = problems;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s) in this batch)` : "";
+  return new DataError(source, first.id, `${first.problem}${more}`);
+}
+

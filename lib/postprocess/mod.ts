@@ -1,0 +1,24 @@
+/** Post-processing: from start/end logits to answer texts, n-best lists and prediction files. */
+export {
+  type Candidate,
+  clsIndex,
+  featureCandidates,
+  featureNullScore,
+  rankCandidates,
+  type SpanLimits,
+  topKIndices,
+} from "./nbest.ts";
+export {
+  featuresByExample,
+  type GoldenRow,
+  nbestJson,
+  type NbestEntry,
+  type NbestJsonEntry,
+  type PostprocessOptions,
+  postprocessQaPredictions,
+  predictionsV1,
+  predictionsV2,
+  type QaPrediction,
+  softmax,
+  toGoldenRow,
+} from "./predictions.ts";
