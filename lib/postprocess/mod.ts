@@ -11,8 +11,8 @@ export {
 export {
   featuresByExample,
   type GoldenRow,
-  nbestJson,
   type NbestEntry,
+  nbestJson,
   type NbestJsonEntry,
   type PostprocessOptions,
   postprocessQaPredictions,

@@ -54,7 +54,10 @@ export function postprocessQaPredictions(
       `${features.length} features but ${startLogits.length} start and ${endLogits.length} end logits`,
     );
   }
-  const limits = { nBestSize: options.nBestSize ?? 20, maxAnswerLength: options.maxAnswerLength ?? 30 };
+  const limits = {
+    nBestSize: options.nBestSize ?? 20,
+    maxAnswerLength: options.maxAnswerLength ?? 30,
+  };
   const byExample = featuresByExample(features);
   return examples.map((example) => {
     const indices = byExample.get(example.id) ?? [];
@@ -67,7 +70,9 @@ export function postprocessQaPredictions(
       const cls = clsIndex(features[i], options.clsTokenId);
       const score = start[cls] + end[cls];
       if (score < nullScore) [nullScore, nullLogits] = [score, [start[cls], end[cls]]];
-      for (const c of featureCandidates(features[i], start, end, slice, limits, i)) candidates.push(c);
+      for (const c of featureCandidates(features[i], start, end, slice, limits, i)) {
+        candidates.push(c);
+      }
     }
     return decide(example.id, rankCandidates(candidates), nullScore, nullLogits, limits.nBestSize);
   });

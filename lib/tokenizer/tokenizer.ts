@@ -1,5 +1,6 @@
 import type { Encoding, Tokenizer } from "@anush008/tokenizers";
 import { loadTokenizerFiles, type TokenizerConfig } from "./load.ts";
+import { type TextTokens, WindowError, type WindowOptions, windows } from "./windows.ts";
 
 /** Truncation strategies, named as in Python. */
 export type Truncation = "only_first" | "only_second" | "longest_first" | false;
@@ -46,6 +47,9 @@ const TRUNCATION_STRATEGY = {
 /** A fast WordPiece tokenizer (Rust `tokenizers`) with the calling convention of HF transformers. */
 export class QATokenizer {
   #queue: Promise<unknown> = Promise.resolve();
+  #layout:
+    | { bert: boolean; untruncatedFirstSequenceId: number | null; overflowTypeId: number }
+    | undefined;
 
   private constructor(readonly core: Tokenizer, readonly config: TokenizerConfig, readonly folder: string) {}
 
@@ -112,26 +116,16 @@ export class QATokenizer {
     second: string[] | null,
     options: EncodeOptions,
   ): Promise<BatchEncoding> {
-    const addSpecialTokens = options.addSpecialTokens ?? true;
-    // Each distinct text is tokenized once (SQuAD asks ~5 questions per context), in parallel
-    // threads; truncation, special tokens and padding are applied when the pair is assembled.
+    // Each distinct text is tokenized once (SQuAD asks ~5 questions per context), on native
+    // threads; special tokens, truncation, stride and padding are applied when inputs are assembled.
     this.#configure({});
     const firstParts = await this.#encodeDistinct(first);
     const secondParts = second ? await this.#encodeDistinct(second) : null;
-    this.#configure(options);
-    const encodings: Encoding[] = [];
-    const failures = new Map<number, string>();
-    for (let i = 0; i < first.length; i++) {
-      try {
-        encodings.push(
-          this.core.postProcess(firstParts[i], secondParts?.[i] ?? null, addSpecialTokens),
-        );
-      } catch (e) {
-        failures.set(i, (e as Error).message);
-      }
-    }
-    if (failures.size > 0) throw new EncodeError(failures);
-    const batch = collect(encodings, options.returnOverflowingTokens ?? false);
+    const fast = options.truncation !== "longest_first" && (options.addSpecialTokens ?? true) &&
+      (await this.#probeLayout()).bert;
+    const batch = fast
+      ? await this.#assemble(firstParts, secondParts, options)
+      : this.#postProcess(firstParts, secondParts, options);
     if (options.padding === "longest") padToLongest(batch, this.padTokenId, this.paddingSide);
     return batch;
   }
@@ -141,6 +135,99 @@ export class QATokenizer {
     const encoded = await this.core.encodeBatch(distinct, { addSpecialTokens: false });
     const byText = new Map(distinct.map((text, i) => [text, encoded[i]]));
     return texts.map((text) => byText.get(text)!);
+  }
+
+  async #assemble(
+    first: Encoding[],
+    second: Encoding[] | null,
+    options: EncodeOptions,
+  ): Promise<BatchEncoding> {
+    const tokens = new Map<Encoding, TextTokens>();
+    const tokensOf = (encoding: Encoding) => {
+      let found = tokens.get(encoding);
+      if (!found) {
+        found = { ids: encoding.getIds(), offsets: encoding.getOffsets() as [number, number][] };
+        tokens.set(encoding, found);
+      }
+      return found;
+    };
+    const maxLength = options.maxLength ?? this.config.modelMaxLength;
+    const windowOptions: WindowOptions = {
+      maxLength,
+      stride: options.stride ?? 0,
+      truncate: !options.truncation ? null : options.truncation === "only_first" ? 0 : 1,
+      overflow: options.returnOverflowingTokens ?? false,
+      padTo: options.padding === "max_length" ? maxLength : null,
+      clsId: this.clsTokenId,
+      sepId: this.sepTokenId,
+      padId: this.padTokenId,
+      padLeft: this.paddingSide === "left",
+      untruncatedFirstSequenceId: (await this.#probeLayout()).untruncatedFirstSequenceId,
+      overflowTypeId: (await this.#probeLayout()).overflowTypeId,
+    };
+    const batch = emptyBatch();
+    const failures = new Map<number, string>();
+    first.forEach((encoding, i) => {
+      try {
+        const pair = second ? tokensOf(second[i]) : null;
+        for (const w of windows(tokensOf(encoding), pair, windowOptions)) {
+          pushWindow(batch, w.ids, w.attentionMask, w.typeIds, w.offsets, w.sequenceIds, i);
+        }
+      } catch (e) {
+        if (!(e instanceof WindowError)) throw e;
+        failures.set(i, e.message);
+      }
+    });
+    if (failures.size > 0) throw new EncodeError(failures);
+    return batch;
+  }
+
+  #postProcess(first: Encoding[], second: Encoding[] | null, options: EncodeOptions): BatchEncoding {
+    this.#configure(options);
+    const batch = emptyBatch();
+    const failures = new Map<number, string>();
+    first.forEach((encoding, i) => {
+      try {
+        const joined = this.core.postProcess(encoding, second?.[i] ?? null, options.addSpecialTokens);
+        const windows = options.returnOverflowingTokens
+          ? [joined, ...joined.getOverflowing()]
+          : [joined];
+        for (const w of windows) {
+          const sequenceIds = w.getSequenceIds().map((s) => s ?? null);
+          const offsets = w.getOffsets() as [number, number][];
+          pushWindow(batch, w.getIds(), w.getAttentionMask(), w.getTypeIds(), offsets, sequenceIds, i);
+        }
+      } catch (e) {
+        failures.set(i, (e as Error).message);
+      }
+    });
+    if (failures.size > 0) throw new EncodeError(failures);
+    return batch;
+  }
+
+  // Whether the post-processor is BERT's `[CLS] A [SEP] B [SEP]` template with type ids 0/1,
+  // which `#assemble` reproduces, and its sequence and type ids where they are irregular (see
+  // WindowOptions); asked once of the Rust post-processor itself.
+  async #probeLayout() {
+    if (this.#layout === undefined) {
+      this.#configure({});
+      const [a, b] = await this.core.encodeBatch(["a", "b"], { addSpecialTokens: false });
+      const joined = this.core.postProcess(a, b, true);
+      const [cls, sep] = [this.clsTokenId, this.sepTokenId];
+      const expectedIds = [cls, ...a.getIds(), sep, ...b.getIds(), sep];
+      const expectedTypes = [0, ...a.getIds().map(() => 0), 0, ...b.getIds().map(() => 1), 1];
+      const bert = JSON.stringify(joined.getIds()) === JSON.stringify(expectedIds) &&
+        JSON.stringify(joined.getTypeIds()) === JSON.stringify(expectedTypes);
+      this.core.setTruncation(5, { strategy: "OnlySecond" as never, stride: 0 });
+      const [c] = await this.core.encodeBatch(["b b b"], { addSpecialTokens: false });
+      const overflow = this.core.postProcess(a, c, true).getOverflowing()[0];
+      this.#layout = {
+        bert,
+        untruncatedFirstSequenceId: joined.getSequenceIds()[1] ?? null,
+        overflowTypeId: overflow?.getTypeIds()[a.getIds().length + 2] ?? 1,
+      };
+    }
+    return this.#layout;
   }
 
   #configure(options: EncodeOptions): void {
@@ -166,8 +253,8 @@ export class QATokenizer {
   }
 }
 
-function collect(encodings: Encoding[], withOverflow: boolean): BatchEncoding {
-  const batch: BatchEncoding = {
+function emptyBatch(): BatchEncoding {
+  return {
     input_ids: [],
     attention_mask: [],
     token_type_ids: [],
@@ -178,18 +265,23 @@ function collect(encodings: Encoding[], withOverflow: boolean): BatchEncoding {
       return this.sequence_ids[i];
     },
   };
-  encodings.forEach((encoding, sample) => {
-    const windows = withOverflow ? [encoding, ...encoding.getOverflowing()] : [encoding];
-    for (const window of windows) {
-      batch.input_ids.push(window.getIds());
-      batch.attention_mask.push(window.getAttentionMask());
-      batch.token_type_ids.push(window.getTypeIds());
-      batch.offset_mapping.push(window.getOffsets() as [number, number][]);
-      batch.sequence_ids.push(window.getSequenceIds().map((s) => s ?? null));
-      batch.overflow_to_sample_mapping.push(sample);
-    }
-  });
-  return batch;
+}
+
+function pushWindow(
+  batch: BatchEncoding,
+  ids: number[],
+  attentionMask: number[],
+  typeIds: number[],
+  offsets: [number, number][],
+  sequenceIds: (number | null)[],
+  sample: number,
+): void {
+  batch.input_ids.push(ids);
+  batch.attention_mask.push(attentionMask);
+  batch.token_type_ids.push(typeIds);
+  batch.offset_mapping.push(offsets);
+  batch.sequence_ids.push(sequenceIds);
+  batch.overflow_to_sample_mapping.push(sample);
 }
 
 // Pads every window to the longest one of the batch (`padding="longest"` in Python).

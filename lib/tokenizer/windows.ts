@@ -1,0 +1,126 @@
+// Assembling `[CLS] A [SEP] B [SEP]` windows in TypeScript from the tokens of each text: the
+// same truncation, stride and padding as the Rust post-processor, without crossing into native
+// code once per window (which costs more than the tokenization itself under Deno).
+
+/** The tokens of one text, without special tokens. */
+export interface TextTokens {
+  ids: number[];
+  offsets: [number, number][];
+}
+
+/** One assembled window. */
+export interface Window {
+  ids: number[];
+  typeIds: number[];
+  attentionMask: number[];
+  offsets: [number, number][];
+  sequenceIds: (number | null)[];
+}
+
+/** How to cut and pad: `truncate` names the text that is windowed (0 = first, 1 = second). */
+export interface WindowOptions {
+  maxLength: number;
+  stride: number;
+  truncate: 0 | 1 | null;
+  overflow: boolean;
+  padTo: number | null;
+  clsId: number;
+  sepId: number;
+  padId: number;
+  padLeft: boolean;
+  /**
+   * Sequence id of the first text's tokens when a pair was not truncated. Rust's post-processor
+   * (which the reference features were made with) leaves them null then, and 0 after truncation.
+   */
+  untruncatedFirstSequenceId: number | null;
+  /**
+   * Type id of the truncated text's tokens in overflowing windows (not the first one). The Rust
+   * post-processor leaves them at 0 there, the final [SEP] at 1; the reference features hold that.
+   */
+  overflowTypeId: number;
+}
+
+/** Thrown when a text cannot be windowed; the message says why, as the Rust tokenizer would. */
+export class WindowError extends Error {}
+
+/** The windows of one input, the first window first (Python's `overflowing` after it). */
+export function windows(first: TextTokens, second: TextTokens | null, o: WindowOptions): Window[] {
+  const special = second ? 3 : 2;
+  const total = first.ids.length + (second?.ids.length ?? 0) + special;
+  if (o.truncate === null || total <= o.maxLength) {
+    return [assemble(first, second, o, second ? o.untruncatedFirstSequenceId : 0)];
+  }
+  const target = o.truncate === 0 ? first : second;
+  if (!target) throw new WindowError("Truncation error: Second sequence not provided");
+  const keep = target.ids.length - (total - o.maxLength);
+  if (keep <= 0) {
+    throw new WindowError(
+      `Truncation error: Sequence to truncate too short to respect the provided max_length`,
+    );
+  }
+  if (o.stride >= keep) {
+    throw new WindowError(
+      `Truncation error: stride ${o.stride} is not smaller than the ${keep} tokens left per window`,
+    );
+  }
+  const parts = spans(target.ids.length, keep, o.stride).map(([from, to]) => ({
+    ids: target.ids.slice(from, to),
+    offsets: target.offsets.slice(from, to),
+  }));
+  const chosen = o.overflow ? parts : parts.slice(0, 1);
+  return chosen.map((part, k) => {
+    const w = o.truncate === 0 ? assemble(part, second, o, 0) : assemble(first, part, o, 0);
+    if (k > 0 && o.truncate === 1) {
+      const start = first.ids.length + 2;
+      w.typeIds.fill(o.overflowTypeId, start, start + part.ids.length);
+    }
+    return w;
+  });
+}
+
+// [start, stop) ranges of `keep` tokens, each `keep - stride` after the previous one.
+function spans(length: number, keep: number, stride: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (let start = 0;; start += keep - stride) {
+    const stop = Math.min(start + keep, length);
+    ranges.push([start, stop]);
+    if (stop === length) return ranges;
+  }
+}
+
+function assemble(
+  first: TextTokens,
+  second: TextTokens | null,
+  o: WindowOptions,
+  firstSequenceId: number | null,
+): Window {
+  const w: Window = { ids: [], typeIds: [], attentionMask: [], offsets: [], sequenceIds: [] };
+  const push = (id: number, type: number, offset: [number, number], sequence: number | null) => {
+    w.ids.push(id);
+    w.typeIds.push(type);
+    w.attentionMask.push(1);
+    w.offsets.push(offset);
+    w.sequenceIds.push(sequence);
+  };
+  push(o.clsId, 0, [0, 0], null);
+  first.ids.forEach((id, k) => push(id, 0, first.offsets[k], firstSequenceId));
+  push(o.sepId, 0, [0, 0], null);
+  if (second) {
+    second.ids.forEach((id, k) => push(id, 1, second.offsets[k], 1));
+    push(o.sepId, 1, [0, 0], null);
+  }
+  if (o.padTo !== null && w.ids.length < o.padTo) pad(w, o.padTo - w.ids.length, o);
+  return w;
+}
+
+function pad(w: Window, n: number, o: WindowOptions): void {
+  const fill = <T>(row: T[], value: T) => {
+    const filler = new Array<T>(n).fill(value);
+    return o.padLeft ? [...filler, ...row] : [...row, ...filler];
+  };
+  w.ids = fill(w.ids, o.padId);
+  w.typeIds = fill(w.typeIds, 0);
+  w.attentionMask = fill(w.attentionMask, 0);
+  w.offsets = fill(w.offsets, [0, 0] as [number, number]);
+  w.sequenceIds = fill(w.sequenceIds, null);
+}
