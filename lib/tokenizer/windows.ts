@@ -17,6 +17,9 @@ export interface Window {
   sequenceIds: (number | null)[];
 }
 
+// Special and padding tokens all point at the empty span; one shared, frozen tuple spares the GC.
+const NO_SPAN = Object.freeze([0, 0]) as unknown as [number, number];
+
 /** How to cut and pad: `truncate` names the text that is windowed (0 = first, 1 = second). */
 export interface WindowOptions {
   maxLength: number;
@@ -68,14 +71,11 @@ export function windows(first: TextTokens, second: TextTokens | null, o: WindowO
     offsets: target.offsets.slice(from, to),
   }));
   const chosen = o.overflow ? parts : parts.slice(0, 1);
-  return chosen.map((part, k) => {
-    const w = o.truncate === 0 ? assemble(part, second, o, 0) : assemble(first, part, o, 0);
-    if (k > 0 && o.truncate === 1) {
-      const start = first.ids.length + 2;
-      w.typeIds.fill(o.overflowTypeId, start, start + part.ids.length);
-    }
-    return w;
-  });
+  return chosen.map((part, k) =>
+    o.truncate === 0
+      ? assemble(part, second, o, 0)
+      : assemble(first, part, o, 0, k > 0 ? o.overflowTypeId : 1)
+  );
 }
 
 // [start, stop) ranges of `keep` tokens, each `keep - stride` after the previous one.
@@ -93,34 +93,34 @@ function assemble(
   second: TextTokens | null,
   o: WindowOptions,
   firstSequenceId: number | null,
+  secondTypeId = 1,
 ): Window {
-  const w: Window = { ids: [], typeIds: [], attentionMask: [], offsets: [], sequenceIds: [] };
-  const push = (id: number, type: number, offset: [number, number], sequence: number | null) => {
-    w.ids.push(id);
-    w.typeIds.push(type);
-    w.attentionMask.push(1);
-    w.offsets.push(offset);
-    w.sequenceIds.push(sequence);
+  const used = first.ids.length + (second ? second.ids.length + 3 : 2);
+  const length = o.padTo !== null && used < o.padTo ? o.padTo : used;
+  const w: Window = {
+    ids: new Array<number>(length).fill(o.padId),
+    typeIds: new Array<number>(length).fill(0),
+    attentionMask: new Array<number>(length).fill(0),
+    offsets: new Array<[number, number]>(length).fill(NO_SPAN),
+    sequenceIds: new Array<number | null>(length).fill(null),
   };
-  push(o.clsId, 0, [0, 0], null);
-  first.ids.forEach((id, k) => push(id, 0, first.offsets[k], firstSequenceId));
-  push(o.sepId, 0, [0, 0], null);
+  let at = o.padLeft ? length - used : 0;
+  const put = (id: number, type: number, offset: [number, number], sequence: number | null) => {
+    w.ids[at] = id;
+    w.typeIds[at] = type;
+    w.attentionMask[at] = 1;
+    w.offsets[at] = offset;
+    w.sequenceIds[at] = sequence;
+    at++;
+  };
+  put(o.clsId, 0, NO_SPAN, null);
+  for (let k = 0; k < first.ids.length; k++) put(first.ids[k], 0, first.offsets[k], firstSequenceId);
+  put(o.sepId, 0, NO_SPAN, null);
   if (second) {
-    second.ids.forEach((id, k) => push(id, 1, second.offsets[k], 1));
-    push(o.sepId, 1, [0, 0], null);
+    for (let k = 0; k < second.ids.length; k++) {
+      put(second.ids[k], secondTypeId, second.offsets[k], 1);
+    }
+    put(o.sepId, 1, NO_SPAN, null);
   }
-  if (o.padTo !== null && w.ids.length < o.padTo) pad(w, o.padTo - w.ids.length, o);
   return w;
-}
-
-function pad(w: Window, n: number, o: WindowOptions): void {
-  const fill = <T>(row: T[], value: T) => {
-    const filler = new Array<T>(n).fill(value);
-    return o.padLeft ? [...filler, ...row] : [...row, ...filler];
-  };
-  w.ids = fill(w.ids, o.padId);
-  w.typeIds = fill(w.typeIds, 0);
-  w.attentionMask = fill(w.attentionMask, 0);
-  w.offsets = fill(w.offsets, [0, 0] as [number, number]);
-  w.sequenceIds = fill(w.sequenceIds, null);
 }
