@@ -1,7 +1,10 @@
 import { join } from "node:path";
 import { cachedDownload, cacheDir } from "../hub/mod.ts";
 
-const SQUAD_BASE = "https://rajpurkar.github.io/SQuAD-explorer/dataset";
+/** Where the official SQuAD files live; `QA_SQUAD_BASE_URL` overrides it (a mirror, a test server). */
+export function squadBaseUrl(): string {
+  return Deno.env.get("QA_SQUAD_BASE_URL") ?? "https://rajpurkar.github.io/SQuAD-explorer/dataset";
+}
 
 /** The official files behind the dataset names the tutorial uses (`load_dataset("squad")`). */
 export const NAMED_DATASETS: Record<string, Record<string, string>> = {
@@ -21,5 +24,5 @@ export async function resolveNamedDataset(source: string): Promise<string> {
   if (!file) {
     throw new Error(`${source}: unknown split "${split}" (choose ${Object.keys(files).join(" or ")})`);
   }
-  return await cachedDownload(`${SQUAD_BASE}/${file}`, join(cacheDir(), "datasets", name, file));
+  return await cachedDownload(`${squadBaseUrl()}/${file}`, join(cacheDir(), "datasets", name, file));
 }

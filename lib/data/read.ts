@@ -43,13 +43,3 @@ export function parseJsonLines(text: string, source: string): unknown[] {
   }
   return rows;
 }
-
-/** Writes text to `path` atomically (temp file + rename), gzipping when `path` ends in `.gz`. */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const { gzipSync } = await import("node:zlib");
-  const bytes = new TextEncoder().encode(text);
-  const data = path.endsWith(".gz") ? gzipSync(bytes) : bytes;
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeFile(tmp, data);
-  await Deno.rename(tmp, path);
-}

@@ -22,3 +22,4 @@ export {
   softmax,
   toGoldenRow,
 } from "./predictions.ts";
+export { type FeaturesWithLogits, readFeaturesWithLogits } from "./read.ts";

@@ -1,0 +1,20 @@
+// The command line: `deno task qa <command>`. Each command is a thin driver over lib/.
+import { Command } from "commander";
+import { evaluateCommand } from "./evaluate.ts";
+import { featurizeCommand } from "./featurize.ts";
+import { postprocessCommand } from "./postprocess.ts";
+
+const program = new Command("qa")
+  .description("extractive question answering: SQuAD data, features, decoding and metrics")
+  .showHelpAfterError();
+
+featurizeCommand(program);
+postprocessCommand(program);
+evaluateCommand(program);
+
+try {
+  await program.parseAsync(["deno", "qa", ...Deno.args]);
+} catch (e) {
+  console.error(`error: ${(e as Error).message}`);
+  Deno.exit(1);
+}

@@ -1,0 +1,21 @@
+import { describeProblem, type ExampleProblem } from "../lib/data/mod.ts";
+
+/** Prints how many examples were left out, by kind, and the first few with file, id and problem. */
+export function reportSkipped(skipped: ExampleProblem[], shown = 5): void {
+  if (skipped.length === 0) return;
+  const byKind = new Map<string, number>();
+  for (const p of skipped) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
+  const counts = [...byKind].map(([kind, n]) => `${n} ${kind.replaceAll("_", " ")}`).join(", ");
+  console.error(`skipped ${skipped.length} question(s): ${counts} (--strict makes this an error)`);
+  for (const p of skipped.slice(0, shown)) console.error(`  ${describeProblem(p)}`);
+  if (skipped.length > shown) console.error(`  ... and ${skipped.length - shown} more`);
+}
+
+/** Parses a positive integer option, naming the option when it is not one. */
+export function positiveInt(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${value}`);
+    return n;
+  };
+}

@@ -1,0 +1,73 @@
+import { dirname } from "node:path";
+
+/**
+ * Writes `path` atomically: everything goes to a temporary file beside it, which replaces `path`
+ * only on `commit()`. A run that fails half-way leaves any earlier file as it was.
+ */
+export class AtomicWriter {
+  #file: Deno.FsFile;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #tmp: string;
+  #encoder = new TextEncoder();
+  #flushed: Promise<void> = Promise.resolve();
+
+  private constructor(readonly path: string, tmp: string, file: Deno.FsFile) {
+    this.#tmp = tmp;
+    this.#file = file;
+    if (path.endsWith(".gz")) {
+      const gzip = new CompressionStream("gzip");
+      this.#flushed = gzip.readable.pipeTo(file.writable);
+      this.#writer = (gzip.writable as WritableStream<Uint8Array>).getWriter();
+    } else {
+      this.#writer = file.writable.getWriter();
+    }
+  }
+
+  /** Opens a writer for `path` (gzipped when it ends in `.gz`); the folder is created if needed. */
+  static async open(path: string): Promise<AtomicWriter> {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${Deno.pid}`;
+    const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    return new AtomicWriter(path, tmp, file);
+  }
+
+  /** Appends text. */
+  async write(text: string): Promise<void> {
+    await this.#writer.write(this.#encoder.encode(text));
+  }
+
+  /** Appends one JSON value per line. */
+  async writeJsonLines(rows: unknown[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.write(rows.map((row) => JSON.stringify(row)).join("\n") + "\n");
+  }
+
+  /** Finishes the file and moves it into place. */
+  async commit(): Promise<void> {
+    await this.#writer.close();
+    await this.#flushed;
+    await Deno.rename(this.#tmp, this.path);
+  }
+
+  /** Drops what was written; `path` is left untouched. */
+  async abort(): Promise<void> {
+    await this.#writer.abort().catch(() => {});
+    await this.#flushed.catch(() => {});
+    try {
+      this.#file.close();
+    } catch { /* already closed by abort */ }
+    await Deno.remove(this.#tmp).catch(() => {});
+  }
+}
+
+/** Writes a whole text file atomically (gzipped when `path` ends in `.gz`). */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  const writer = await AtomicWriter.open(path);
+  try {
+    await writer.write(text);
+    await writer.commit();
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+}
