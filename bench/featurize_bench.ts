@@ -28,4 +28,6 @@ for (const mode of ["train", "validation"] as const) {
   const fps = (features / best).toFixed(0);
   console.log(`${mode.padEnd(10)} ${best.toFixed(2)} s  ${qps} questions/s  ${fps} features/s`);
 }
-console.log("reference (Python tokenizers, tutorial train featurization, 16 cores): ~3,900 questions/s");
+console.log(
+  "reference (Python tokenizers, tutorial train featurization, 16 cores): ~3,900 questions/s",
+);

@@ -47,7 +47,9 @@ async function readPredictions(path: string): Promise<Record<string, string>> {
   }
   for (const [id, text] of Object.entries(parsed)) {
     if (typeof text !== "string") {
-      throw new Error(`${path}: question ${id}: the prediction should be a string, got ${JSON.stringify(text)}`);
+      throw new Error(
+        `${path}: question ${id}: the prediction should be a string, got ${JSON.stringify(text)}`,
+      );
     }
   }
   return parsed as Record<string, string>;

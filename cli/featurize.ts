@@ -19,10 +19,21 @@ export function featurizeCommand(program: Command): void {
   program.command("featurize")
     .description("tokenize questions and contexts into model features (prepare_*_features)")
     .requiredOption("--tokenizer <dir|hub-id>", "tokenizer folder or Hugging Face hub id")
-    .requiredOption("--input <data>", "SQuAD JSON, JSONL (.gz), URL, or squad[:split] / squad_v2[:split]")
-    .requiredOption("--mode <mode>", "train (labelled windows) or validation (offsets for decoding)")
+    .requiredOption(
+      "--input <data>",
+      "SQuAD JSON, JSONL (.gz), URL, or squad[:split] / squad_v2[:split]",
+    )
+    .requiredOption(
+      "--mode <mode>",
+      "train (labelled windows) or validation (offsets for decoding)",
+    )
     .option("--max-length <n>", "tokens per window", positiveInt("--max-length"), 384)
-    .option("--doc-stride <n>", "tokens shared by consecutive windows", positiveInt("--doc-stride"), 128)
+    .option(
+      "--doc-stride <n>",
+      "tokens shared by consecutive windows",
+      positiveInt("--doc-stride"),
+      128,
+    )
     .requiredOption("--out <file>", "FEATURES.jsonl or FEATURES.jsonl.gz")
     .option("--strict", "stop at the first unusable question instead of skipping it")
     .action(featurize);

@@ -25,14 +25,39 @@ interface PostprocessArgs {
 export function postprocessCommand(program: Command): void {
   program.command("postprocess")
     .description("decode answers from start/end logits (n-best search, SQuAD v2 null answers)")
-    .requiredOption("--examples <data>", "the questions the features were made from (any data form)")
-    .requiredOption("--features <file>", "validation features with start_logits and end_logits (.jsonl[.gz])")
-    .option("--version-2-with-negative", "allow the empty answer when the null score wins (SQuAD v2)")
-    .option("--n-best-size <n>", "top start/end logits to pair up", positiveInt("--n-best-size"), 20)
-    .option("--max-answer-length <n>", "longest answer in tokens", positiveInt("--max-answer-length"), 30)
+    .requiredOption(
+      "--examples <data>",
+      "the questions the features were made from (any data form)",
+    )
+    .requiredOption(
+      "--features <file>",
+      "validation features with start_logits and end_logits (.jsonl[.gz])",
+    )
+    .option(
+      "--version-2-with-negative",
+      "allow the empty answer when the null score wins (SQuAD v2)",
+    )
+    .option(
+      "--n-best-size <n>",
+      "top start/end logits to pair up",
+      positiveInt("--n-best-size"),
+      20,
+    )
+    .option(
+      "--max-answer-length <n>",
+      "longest answer in tokens",
+      positiveInt("--max-answer-length"),
+      30,
+    )
     .requiredOption("--out <file>", "PREDICTIONS.json: {question id: answer text}")
-    .option("--nbest-out <file>", "NBEST.json: the n-best list of each question, as run_qa writes it")
-    .option("--tokenizer <dir|hub-id>", "to take the [CLS] id from (default: each feature's first id)")
+    .option(
+      "--nbest-out <file>",
+      "NBEST.json: the n-best list of each question, as run_qa writes it",
+    )
+    .option(
+      "--tokenizer <dir|hub-id>",
+      "to take the [CLS] id from (default: each feature's first id)",
+    )
     .action(postprocess);
 }
 
@@ -54,15 +79,23 @@ async function postprocess(args: PostprocessArgs): Promise<void> {
     maxAnswerLength: args.maxAnswerLength,
     clsTokenId,
   });
-  const answers = args.versionTwoWithNegative ? predictionsV2(predictions) : predictionsV1(predictions);
+  const answers = args.versionTwoWithNegative
+    ? predictionsV2(predictions)
+    : predictionsV1(predictions);
   const withoutFeatures = dataset.examples.length - new Set(features.map((f) => f.example_id)).size;
   if (withoutFeatures > 0) {
     console.error(`${withoutFeatures} question(s) have no features: predicted as ""`);
   }
   await writeTextAtomic(args.out, JSON.stringify(answers, null, 2) + "\n");
   if (args.nbestOut) {
-    const options = { versionTwoWithNegative: args.versionTwoWithNegative, nBestSize: args.nBestSize };
-    await writeTextAtomic(args.nbestOut, JSON.stringify(nbestJson(predictions, options), null, 2) + "\n");
+    const options = {
+      versionTwoWithNegative: args.versionTwoWithNegative,
+      nBestSize: args.nBestSize,
+    };
+    await writeTextAtomic(
+      args.nbestOut,
+      JSON.stringify(nbestJson(predictions, options), null, 2) + "\n",
+    );
   }
   console.log(`${predictions.length} predictions written to ${args.out}`);
 }

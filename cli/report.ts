@@ -15,7 +15,9 @@ export function reportSkipped(skipped: ExampleProblem[], shown = 5): void {
 export function positiveInt(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(n) || n <= 0) {
+      throw new Error(`${name} must be a positive integer, got ${value}`);
+    }
     return n;
   };
 }

@@ -8,7 +8,10 @@ export const GOLDEN_SETS = [
 ] as const;
 
 /** Reads a golden JSONL(.gz) file of `../shared/golden/<set>/`. */
-export async function readGolden<T = Record<string, unknown>>(set: string, file: string): Promise<T[]> {
+export async function readGolden<T = Record<string, unknown>>(
+  set: string,
+  file: string,
+): Promise<T[]> {
   const path = sharedPath(`golden/${set}/${file}`);
   return parseJsonLines(await readText(path), path) as T[];
 }

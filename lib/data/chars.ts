@@ -19,6 +19,7 @@ export function codePointSlicer(text: string): (start: number, end: number) => s
 }
 
 // Python's str.isspace() set, which differs from JavaScript's \s (it has \x1c-\x1f and \x85, not \uFEFF).
+// deno-lint-ignore no-control-regex -- \x1c-\x1f are whitespace to Python
 const PY_SPACE = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 
 /** Python's `str.lstrip()`: the tutorial strips leading whitespace from every question. */

@@ -5,3 +5,14 @@ export { isUrl, parseJsonLines, readText } from "./read.ts";
 export { AtomicWriter, writeTextAtomic } from "./write.ts";
 export { checkExample, loadSquad, parseSquad, type QADataset } from "./squad.ts";
 export { NAMED_DATASETS, resolveNamedDataset, squadBaseUrl } from "./named.ts";
+export {
+  EXAMPLE_COLUMNS,
+  ExamplesView,
+  formatAnswers,
+  renderHtmlTable,
+  renderTextTable,
+  type Row,
+  showRandomElements,
+  type TextTableOptions,
+  toDataFrame,
+} from "./display.ts";

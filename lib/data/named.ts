@@ -22,7 +22,12 @@ export async function resolveNamedDataset(source: string): Promise<string> {
   if (!files || source.includes("/")) return source;
   const file = files[split];
   if (!file) {
-    throw new Error(`${source}: unknown split "${split}" (choose ${Object.keys(files).join(" or ")})`);
+    throw new Error(
+      `${source}: unknown split "${split}" (choose ${Object.keys(files).join(" or ")})`,
+    );
   }
-  return await cachedDownload(`${squadBaseUrl()}/${file}`, join(cacheDir(), "datasets", name, file));
+  return await cachedDownload(
+    `${squadBaseUrl()}/${file}`,
+    join(cacheDir(), "datasets", name, file),
+  );
 }

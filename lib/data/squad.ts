@@ -79,7 +79,9 @@ function nestedExamples(doc: Record<string, unknown>, source: string) {
     const paragraphs = field(article, "paragraphs", "array", source, undefined, where) as unknown[];
     paragraphs.forEach((paragraph, p) => {
       const pWhere = `${where}.paragraphs[${p}]`;
-      if (!isObject(paragraph)) throw new DataError(source, undefined, `${pWhere} is not an object`);
+      if (!isObject(paragraph)) {
+        throw new DataError(source, undefined, `${pWhere} is not an object`);
+      }
       const context = field(paragraph, "context", "string", source, undefined, pWhere) as string;
       const qas = field(paragraph, "qas", "array", source, undefined, pWhere) as unknown[];
       qas.forEach((qa, q) => {
@@ -88,7 +90,13 @@ function nestedExamples(doc: Record<string, unknown>, source: string) {
         const id = questionId(qa, source, qWhere);
         const question = field(qa, "question", "string", source, id) as string;
         const answers = field(qa, "answers", "array", source, id) as unknown[];
-        examples.push({ id, title, context, question, answers: nestedAnswers(answers, source, id) });
+        examples.push({
+          id,
+          title,
+          context,
+          question,
+          answers: nestedAnswers(answers, source, id),
+        });
       });
     });
   });
@@ -102,19 +110,27 @@ function nestedAnswers(answers: unknown[], source: string, id: string): Answers 
   answers.forEach((answer, i) => {
     if (!isObject(answer)) throw new DataError(source, id, `answers[${i}] is not an object`);
     text.push(field(answer, "text", "string", source, id, `answers[${i}]`) as string);
-    answer_start.push(field(answer, "answer_start", "number", source, id, `answers[${i}]`) as number);
+    answer_start.push(
+      field(answer, "answer_start", "number", source, id, `answers[${i}]`) as number,
+    );
   });
   return { text, answer_start };
 }
 
 function flatExample(row: unknown, source: string, index: number): SquadExample {
-  if (!isObject(row)) throw new DataError(source, undefined, `record ${index + 1} is not an object`);
+  if (!isObject(row)) {
+    throw new DataError(source, undefined, `record ${index + 1} is not an object`);
+  }
   const id = questionId(row, source, `record ${index + 1}`);
   const answers = field(row, "answers", "object", source, id) as Record<string, unknown>;
   const text = field(answers, "text", "array", source, id, "answers") as unknown[];
   const starts = field(answers, "answer_start", "array", source, id, "answers") as unknown[];
   if (text.length !== starts.length || text.some((t) => typeof t !== "string")) {
-    throw new DataError(source, id, "answers.text and answers.answer_start must be lists of equal length");
+    throw new DataError(
+      source,
+      id,
+      "answers.text and answers.answer_start must be lists of equal length",
+    );
   }
   if (starts.some((s) => typeof s !== "number" || !Number.isInteger(s))) {
     throw new DataError(source, id, "answers.answer_start must hold integers");
@@ -143,8 +159,16 @@ function field(
     ? Array.isArray(value)
     : type === "object"
     ? isObject(value)
-    : typeof value === type;
-  if (!ok) throw new DataError(source, id, `field "${label}" should be ${type}, got ${JSON.stringify(value)}`);
+    : type === "string"
+    ? typeof value === "string"
+    : typeof value === "number";
+  if (!ok) {
+    throw new DataError(
+      source,
+      id,
+      `field "${label}" should be ${type}, got ${JSON.stringify(value)}`,
+    );
+  }
   return value;
 }
 

@@ -85,10 +85,18 @@ Deno.test("JSONL: a bad line is reported with its line number", () => {
 
 Deno.test("an empty context is a problem of that question; duplicate ids are an error", () => {
   const row = (id: string, context: string) =>
-    JSON.stringify({ id, title: "", context, question: "q?", answers: { text: [], answer_start: [] } });
+    JSON.stringify({
+      id,
+      title: "",
+      context,
+      question: "q?",
+      answers: { text: [], answer_start: [] },
+    });
   const ds = parseSquad(`${row("a", "  ")}\n${row("b", "fine")}\n`, "e.jsonl");
   assertEquals(ds.problems.map((p) => [p.id, p.kind]), [["a", "empty_context"]]);
-  const error = assertThrowsData(() => parseSquad(`${row("a", "x")}\n${row("a", "y")}\n`, "d.jsonl"));
+  const error = assertThrowsData(() =>
+    parseSquad(`${row("a", "x")}\n${row("a", "y")}\n`, "d.jsonl")
+  );
   assertEquals(error.message, "d.jsonl: question a: the question id appears more than once");
 });
 

@@ -30,7 +30,9 @@ const uncased = () =>
   QATokenizer.fromPretrained(sharedPath("models/distilbert-base-uncased-distilled-squad"));
 
 function example(id: string, question: string, context: string, answer?: [string, number]) {
-  const answers = answer ? { text: [answer[0]], answer_start: [answer[1]] } : { text: [], answer_start: [] };
+  const answers = answer
+    ? { text: [answer[0]], answer_start: [answer[1]] }
+    : { text: [], answer_start: [] };
   return { id, title: "", question, context, answers } satisfies SquadExample;
 }
 
@@ -90,6 +92,8 @@ Deno.test("a question longer than max_length and an empty context are reported, 
 
 Deno.test("unanswerable questions are labelled with the CLS token", async () => {
   const tokenizer = await uncased();
-  const { features } = await prepareTrainFeatures(tokenizer, [example("none", "Who?", "Nobody here.")]);
+  const { features } = await prepareTrainFeatures(tokenizer, [
+    example("none", "Who?", "Nobody here."),
+  ]);
   assertEquals([features[0].start_position, features[0].end_position], [0, 0]);
 });

@@ -5,7 +5,7 @@ export {
   type FeatureResult,
   prepareTrainFeatures,
   strictError,
-  type TrainFeatureOptions,
   trainFeatureBatches,
+  type TrainFeatureOptions,
 } from "./train.ts";
 export { prepareValidationFeatures, validationFeatureBatches } from "./validation.ts";

@@ -69,7 +69,8 @@ function tooLong(example: SquadExample, reason: string, options: FeatureOptions)
     source: options.source ?? "examples",
     id: example.id,
     kind: "question_too_long",
-    problem: `the question leaves no room for the context with max_length ${options.maxLength ?? 384}` +
+    problem:
+      `the question leaves no room for the context with max_length ${options.maxLength ?? 384}` +
       ` and doc_stride ${options.docStride ?? 128} (tokenizer: ${reason})`,
   };
 }

@@ -104,7 +104,8 @@ function range(from: number, to: number): number[] {
 /** The error `--strict` raises: the first problem, and how many there are. */
 export function strictError(problems: ExampleProblem[], source: string): DataError {
   const [first] = problems;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s) in this batch)` : "";
+  const more = problems.length > 1
+    ? ` (and ${problems.length - 1} more problem(s) in this batch)`
+    : "";
   return new DataError(source, first.id, `${first.problem}${more}`);
 }
-

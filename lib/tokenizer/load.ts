@@ -100,7 +100,9 @@ async function fromVocab(path: string, config: TokenizerConfig): Promise<Tokeniz
   lines.forEach((token, id) => vocab[token.replace(/\r$/, "")] ??= id);
   const idOf = (token: string) => {
     const id = vocab[token];
-    if (id === undefined) throw new Error(`${path}: the special token ${token} is not in the vocabulary`);
+    if (id === undefined) {
+      throw new Error(`${path}: the special token ${token} is not in the vocabulary`);
+    }
     return id;
   };
   const core = new Tokenizer(WordPiece.init(vocab, { unkToken: config.unkToken }));
@@ -112,7 +114,10 @@ async function fromVocab(path: string, config: TokenizerConfig): Promise<Tokeniz
   }));
   core.setPreTokenizer(bertPreTokenizer());
   core.setPostProcessor(
-    bertProcessing([config.sepToken, idOf(config.sepToken)], [config.clsToken, idOf(config.clsToken)]),
+    bertProcessing([config.sepToken, idOf(config.sepToken)], [
+      config.clsToken,
+      idOf(config.clsToken),
+    ]),
   );
   core.setDecoder(wordPieceDecoder("##", true));
   core.addSpecialTokens(

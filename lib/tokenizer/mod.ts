@@ -6,4 +6,4 @@ export {
   QATokenizer,
   type Truncation,
 } from "./tokenizer.ts";
-export { loadTokenizerFiles, type LoadedTokenizer, type TokenizerConfig } from "./load.ts";
+export { type LoadedTokenizer, loadTokenizerFiles, type TokenizerConfig } from "./load.ts";

@@ -51,7 +51,11 @@ export class QATokenizer {
     | { bert: boolean; untruncatedFirstSequenceId: number | null; overflowTypeId: number }
     | undefined;
 
-  private constructor(readonly core: Tokenizer, readonly config: TokenizerConfig, readonly folder: string) {}
+  private constructor(
+    readonly core: Tokenizer,
+    readonly config: TokenizerConfig,
+    readonly folder: string,
+  ) {}
 
   /** Loads from a local folder or a hub id (`distilbert-base-uncased`). */
   static async fromPretrained(nameOrPath: string): Promise<QATokenizer> {
@@ -182,20 +186,36 @@ export class QATokenizer {
     return batch;
   }
 
-  #postProcess(first: Encoding[], second: Encoding[] | null, options: EncodeOptions): BatchEncoding {
+  #postProcess(
+    first: Encoding[],
+    second: Encoding[] | null,
+    options: EncodeOptions,
+  ): BatchEncoding {
     this.#configure(options);
     const batch = emptyBatch();
     const failures = new Map<number, string>();
     first.forEach((encoding, i) => {
       try {
-        const joined = this.core.postProcess(encoding, second?.[i] ?? null, options.addSpecialTokens);
+        const joined = this.core.postProcess(
+          encoding,
+          second?.[i] ?? null,
+          options.addSpecialTokens,
+        );
         const windows = options.returnOverflowingTokens
           ? [joined, ...joined.getOverflowing()]
           : [joined];
         for (const w of windows) {
           const sequenceIds = w.getSequenceIds().map((s) => s ?? null);
           const offsets = w.getOffsets() as [number, number][];
-          pushWindow(batch, w.getIds(), w.getAttentionMask(), w.getTypeIds(), offsets, sequenceIds, i);
+          pushWindow(
+            batch,
+            w.getIds(),
+            w.getAttentionMask(),
+            w.getTypeIds(),
+            offsets,
+            sequenceIds,
+            i,
+          );
         }
       } catch (e) {
         failures.set(i, (e as Error).message);

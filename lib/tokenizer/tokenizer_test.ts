@@ -84,7 +84,10 @@ Deno.test("padding to max_length and to the longest input", async () => {
   const tokenizer = await QATokenizer.fromPretrained(
     sharedPath("models/distilbert-base-uncased-distilled-squad"),
   );
-  const fixed = await tokenizer.encode(["short?"], ["a context"], { padding: "max_length", maxLength: 16 });
+  const fixed = await tokenizer.encode(["short?"], ["a context"], {
+    padding: "max_length",
+    maxLength: 16,
+  });
   assertEquals(fixed.input_ids[0].length, 16);
   assertEquals(fixed.attention_mask[0].filter((m) => m === 1).length, 7);
   assertEquals(fixed.sequence_ids[0].slice(6), Array(10).fill(null));
@@ -92,7 +95,10 @@ Deno.test("padding to max_length and to the longest input", async () => {
   const longest = await tokenizer.encode(["a", "a b c d"], null, { padding: "longest" });
   assertEquals(longest.input_ids.map((ids) => ids.length), [6, 6]);
   assertEquals(longest.input_ids[0], [101, 1037, 102, 0, 0, 0]);
-  assertEquals(await tokenizer.decode(longest.input_ids[1], { skipSpecialTokens: true }), "a b c d");
+  assertEquals(
+    await tokenizer.decode(longest.input_ids[1], { skipSpecialTokens: true }),
+    "a b c d",
+  );
 });
 
 Deno.test("a question that leaves no room for the context is reported by input index", async () => {

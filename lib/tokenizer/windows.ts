@@ -114,7 +114,9 @@ function assemble(
     at++;
   };
   put(o.clsId, 0, NO_SPAN, null);
-  for (let k = 0; k < first.ids.length; k++) put(first.ids[k], 0, first.offsets[k], firstSequenceId);
+  for (let k = 0; k < first.ids.length; k++) {
+    put(first.ids[k], 0, first.offsets[k], firstSequenceId);
+  }
   put(o.sepId, 0, NO_SPAN, null);
   if (second) {
     for (let k = 0; k < second.ids.length; k++) {
