@@ -1,0 +1,19 @@
+/** The SQuAD v1.1 and v2.0 metrics, as the official evaluation scripts compute them. */
+export { getTokens, normalizeAnswer, pythonSplit } from "./normalize.ts";
+export { pythonSum } from "./sum.ts";
+export {
+  computeExact,
+  computeF1,
+  computeF1V1,
+  type EvaluateOptions,
+  evaluateSquad,
+  type Predictions,
+  type QuestionScore,
+  scoreQuestion,
+  type SquadReference,
+  squadV1,
+  type SquadV1Result,
+  squadV2,
+  type SquadV2Result,
+  type SquadVersion,
+} from "./squad.ts";
