@@ -2,17 +2,21 @@
 // (Fine-tuning a model arrives with lib/model and lib/train; until then the demo checks that
 // labels made from the answers decode back to the answers and score 100.)
 import { fileURLToPath } from "node:url";
-import { loadSquad } from "../lib/data/mod.ts";
+import { loadSquad, showRandomElements } from "../lib/data/mod.ts";
 import { prepareTrainFeatures, prepareValidationFeatures } from "../lib/features/mod.ts";
 import { evaluateSquad } from "../lib/metric/mod.ts";
 import { postprocessQaPredictions, predictionsV2 } from "../lib/postprocess/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
+import { exists } from "../lib/hub/mod.ts";
 import { labelLogits } from "./oracle.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const dataPath = Deno.env.get("QA_DEMO_DATA") ?? here("../data/squad-v2.0-sample.json");
+// The uncased tokenizer from ../shared when it is there, else from the Hugging Face hub.
+const shared = Deno.env.get("QA_SHARED") ?? here("../../shared");
+const sharedTokenizer = `${shared}/models/distilbert-base-uncased-distilled-squad`;
 const tokenizerPath = Deno.env.get("QA_TOKENIZER") ??
-  here("../../shared/models/distilbert-base-uncased-distilled-squad");
+  (await exists(sharedTokenizer) ? sharedTokenizer : "distilbert-base-uncased");
 
 console.log(`1. data: ${dataPath}`);
 const dataset = await loadSquad(dataPath);
@@ -20,6 +24,7 @@ const unanswerable = dataset.examples.filter((e) => e.answers.text.length === 0)
 console.log(
   `   ${dataset.examples.length} questions (${unanswerable} unanswerable), SQuAD ${dataset.version}`,
 );
+console.log(showRandomElements(dataset.examples, 3, { seed: 42 }).toString(110));
 
 console.log(`2. tokenizer: ${tokenizerPath}`);
 const tokenizer = await QATokenizer.fromPretrained(tokenizerPath);
@@ -35,6 +40,11 @@ console.log(
     `${validation.features.length} validation, ${train.skipped.length} question(s) skipped`,
 );
 
+if (train.features.length !== validation.features.length) {
+  throw new Error(
+    "the round trip needs the same windows in both modes: some questions were skipped",
+  );
+}
 const { startLogits, endLogits } = labelLogits(train.features);
 const predictions = postprocessQaPredictions(
   dataset.examples,
