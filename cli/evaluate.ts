@@ -32,7 +32,10 @@ async function evaluate(args: EvaluateArgs): Promise<void> {
   }
   const missing = dataset.examples.filter((e) => !(e.id in predictions)).length;
   if (missing > 0) console.error(`${missing} question(s) have no prediction: scored 0`);
-  console.log(JSON.stringify(evaluateSquad(dataset.examples, predictions, version), null, 2));
+  const { missing: _, ...scores } = evaluateSquad(dataset.examples, predictions, version, {
+    warn: () => {},
+  });
+  console.log(JSON.stringify(scores, null, 2));
 }
 
 async function readPredictions(path: string): Promise<Record<string, string>> {

@@ -125,3 +125,27 @@ Deno.test("a folder that is not a tokenizer gives a clear error", async () => {
   const missing = await assertRejects(() => QATokenizer.fromPretrained("/no/such/folder"));
   assert((missing as Error).message.includes("/no/such/folder"), String(missing));
 });
+
+Deno.test("longest_first truncation (the Rust post-processor path) cuts the longer text", async () => {
+  const tokenizer = await QATokenizer.fromPretrained(
+    sharedPath("models/distilbert-base-uncased-distilled-squad"),
+  );
+  const encoded = await tokenizer.encode("one two", "a b c d e f g h i j", {
+    truncation: "longest_first",
+    maxLength: 10,
+  });
+  assertEquals(encoded.input_ids[0].length, 10);
+  assertEquals(tokenizer.convertIdsToTokens(encoded.input_ids[0]), [
+    "[CLS]",
+    "one",
+    "two",
+    "[SEP]",
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "[SEP]",
+  ]);
+  assertEquals(encoded.sequence_ids[0].filter((s) => s === 1).length, 5);
+});
