@@ -1,11 +1,6 @@
 /** Feature preparation: the tutorial's `prepare_train_features` and `prepare_validation_features`. */
 export type { Offset, TrainFeature, ValidationFeature } from "./types.ts";
 export { type FeatureOptions, type TokenizedBatch, tokenizeExamples } from "./tokenize.ts";
-export {
-  type FeatureResult,
-  prepareTrainFeatures,
-  strictError,
-  trainFeatureBatches,
-  type TrainFeatureOptions,
-} from "./train.ts";
+export { collectBatches, type FeatureResult, strictError } from "./result.ts";
+export { prepareTrainFeatures, trainFeatureBatches } from "./train.ts";
 export { prepareValidationFeatures, validationFeatureBatches } from "./validation.ts";

@@ -11,6 +11,8 @@ export interface FeatureOptions {
   batchSize?: number;
   /** File or URL of the examples, for messages. */
   source?: string;
+  /** Fail on the first unusable example instead of skipping it. */
+  strict?: boolean;
 }
 
 /** The windows of a batch of examples, and the examples that could not be tokenized. */

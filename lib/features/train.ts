@@ -1,45 +1,27 @@
-import { checkExample, codePointLength, DataError } from "../data/mod.ts";
-import type { ExampleProblem, SquadExample } from "../data/mod.ts";
+import { checkExample, codePointLength, type SquadExample } from "../data/mod.ts";
 import type { QATokenizer } from "../tokenizer/mod.ts";
 import { type FeatureOptions, tokenizeExamples } from "./tokenize.ts";
+import { collectBatches, type FeatureResult, strictError } from "./result.ts";
 import type { Offset, TrainFeature } from "./types.ts";
-
-/** Options of `prepareTrainFeatures`. */
-export interface TrainFeatureOptions extends FeatureOptions {
-  /** Fail on the first unusable example instead of skipping it. */
-  strict?: boolean;
-}
-
-/** Features and the examples left out, with why. */
-export interface FeatureResult<F> {
-  features: F[];
-  skipped: ExampleProblem[];
-}
 
 /**
  * The tutorial's `prepare_train_features`: windows labelled with the token span of the first
  * answer, or with the CLS token when the window misses it or the question has no answer.
  * Examples whose answer does not match the context are skipped (an error with `strict`).
  */
-export async function prepareTrainFeatures(
+export function prepareTrainFeatures(
   tokenizer: QATokenizer,
   examples: SquadExample[],
-  options: TrainFeatureOptions = {},
+  options: FeatureOptions = {},
 ): Promise<FeatureResult<TrainFeature>> {
-  const features: TrainFeature[] = [];
-  const skipped: ExampleProblem[] = [];
-  for await (const batch of trainFeatureBatches(tokenizer, examples, options)) {
-    features.push(...batch.features);
-    skipped.push(...batch.skipped);
-  }
-  return { features, skipped };
+  return collectBatches(trainFeatureBatches(tokenizer, examples, options));
 }
 
 /** `prepareTrainFeatures` one batch of examples at a time, for streaming to a file. */
 export async function* trainFeatureBatches(
   tokenizer: QATokenizer,
   examples: SquadExample[],
-  options: TrainFeatureOptions = {},
+  options: FeatureOptions = {},
 ): AsyncGenerator<FeatureResult<TrainFeature>> {
   const source = options.source ?? "examples";
   const batchSize = options.batchSize ?? 1000;
@@ -99,13 +81,4 @@ function answerTokens(
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, k) => from + k);
-}
-
-/** The error `--strict` raises: the first problem, and how many there are. */
-export function strictError(problems: ExampleProblem[], source: string): DataError {
-  const [first] = problems;
-  const more = problems.length > 1
-    ? ` (and ${problems.length - 1} more problem(s) in this batch)`
-    : "";
-  return new DataError(source, first.id, `${first.problem}${more}`);
 }

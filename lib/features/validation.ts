@@ -1,33 +1,26 @@
-import type { ExampleProblem, SquadExample } from "../data/mod.ts";
-import { checkExample } from "../data/mod.ts";
+import { checkExample, type SquadExample } from "../data/mod.ts";
 import type { QATokenizer } from "../tokenizer/mod.ts";
 import { type FeatureOptions, tokenizeExamples } from "./tokenize.ts";
-import { type FeatureResult, strictError, type TrainFeatureOptions } from "./train.ts";
+import { collectBatches, type FeatureResult, strictError } from "./result.ts";
 import type { ValidationFeature } from "./types.ts";
 
 /**
  * The tutorial's `prepare_validation_features`: every window keeps the id of its example, and
  * offsets outside the context are null so that postprocessing only picks context spans.
  */
-export async function prepareValidationFeatures(
+export function prepareValidationFeatures(
   tokenizer: QATokenizer,
   examples: SquadExample[],
-  options: TrainFeatureOptions = {},
+  options: FeatureOptions = {},
 ): Promise<FeatureResult<ValidationFeature>> {
-  const features: ValidationFeature[] = [];
-  const skipped: ExampleProblem[] = [];
-  for await (const batch of validationFeatureBatches(tokenizer, examples, options)) {
-    features.push(...batch.features);
-    skipped.push(...batch.skipped);
-  }
-  return { features, skipped };
+  return collectBatches(validationFeatureBatches(tokenizer, examples, options));
 }
 
 /** `prepareValidationFeatures` one batch of examples at a time. */
 export async function* validationFeatureBatches(
   tokenizer: QATokenizer,
   examples: SquadExample[],
-  options: FeatureOptions & { strict?: boolean } = {},
+  options: FeatureOptions = {},
 ): AsyncGenerator<FeatureResult<ValidationFeature>> {
   const source = options.source ?? "examples";
   const batchSize = options.batchSize ?? 1000;
