@@ -1,0 +1,108 @@
+// The building blocks of BERT-family encoders, as pure functions of tensors and named weights.
+// Weights keep PyTorch's layout (a Linear's weight is [out, in]) so checkpoints load as they are.
+import * as tf from "@tensorflow/tfjs";
+
+/** Named weights of a model, under Hugging Face's parameter names. */
+export type Weights = Map<string, tf.Variable>;
+
+/** Looks up a weight, naming it when it is missing. */
+export function weight(weights: Weights, name: string): tf.Variable {
+  const found = weights.get(name);
+  if (!found) throw new Error(`missing weight ${name}`);
+  return found;
+}
+
+/** `torch.nn.Linear`: x·Wᵀ + b over the last axis of x. */
+export function linear(x: tf.Tensor, weights: Weights, prefix: string): tf.Tensor {
+  const w = weight(weights, `${prefix}.weight`);
+  const b = weight(weights, `${prefix}.bias`);
+  const [inFeatures] = [w.shape[1]];
+  const flat = x.reshape([-1, inFeatures]);
+  const y = tf.matMul(flat, w, false, true).add(b);
+  return y.reshape([...x.shape.slice(0, -1), w.shape[0]]);
+}
+
+/** `torch.nn.LayerNorm` over the last axis (biased variance, as PyTorch). */
+export function layerNorm(
+  x: tf.Tensor,
+  weights: Weights,
+  prefix: string,
+  eps: number,
+): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normalized = x.sub(mean).mul(tf.rsqrt(variance.add(eps)));
+  return normalized.mul(weight(weights, `${prefix}.weight`)).add(weight(weights, `${prefix}.bias`));
+}
+
+/** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's default. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return x.mul(0.5).mul(tf.erf(x.mul(Math.SQRT1_2)).add(1));
+}
+
+/** Inverted dropout, in training only. */
+export function dropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
+  return training && rate > 0 ? tf.dropout(x, rate) : x;
+}
+
+/**
+ * Embedding lookup: rows of `table` for integer `ids`. With `paddingIdx`, that row gets no
+ * gradient, as `torch.nn.Embedding(padding_idx=...)` (padding tokens fill most of a window).
+ */
+export function embed(ids: tf.Tensor, table: tf.Tensor, paddingIdx?: number): tf.Tensor {
+  const indices = ids.toInt();
+  if (paddingIdx === undefined) return tf.gather(table, indices);
+  const lookup = tf.customGrad((t: tf.Tensor, i: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([i]);
+    const [rows, width] = t.shape as [number, number];
+    return {
+      value: tf.gather(t, i),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
+        const kept = tf.notEqual(saved, paddingIdx).toFloat().expandDims(-1);
+        const grads = dy.mul(kept).reshape([-1, width]);
+        return [tf.unsortedSegmentSum(grads, saved.reshape([-1]), rows), tf.zerosLike(saved)];
+      },
+    };
+  }) as (t: tf.Tensor, i: tf.Tensor) => tf.Tensor;
+  return lookup(table, indices);
+}
+
+/** The additive attention mask: 0 where attended, the float32 minimum where padded (as HF). */
+export function additiveMask(attentionMask: tf.Tensor): tf.Tensor {
+  const [batch, length] = attentionMask.shape;
+  const blocked = tf.scalar(1).sub(attentionMask.toFloat());
+  return blocked.mul(-3.4028234663852886e38).reshape([batch, 1, 1, length]);
+}
+
+/** Names of the four projections of one attention block. */
+export interface AttentionNames {
+  query: string;
+  key: string;
+  value: string;
+  output: string;
+}
+
+/**
+ * Multi-head self-attention: softmax(q·kᵀ/√d + mask)·v, heads concatenated, then the output
+ * projection. `mask` is `additiveMask`'s result.
+ */
+export function selfAttention(
+  x: tf.Tensor,
+  mask: tf.Tensor,
+  weights: Weights,
+  names: AttentionNames,
+  heads: number,
+  attentionDropout: number,
+  training: boolean,
+): tf.Tensor {
+  const [batch, length, hidden] = x.shape;
+  const headSize = hidden / heads;
+  const split = (t: tf.Tensor) =>
+    t.reshape([batch, length, heads, headSize]).transpose([0, 2, 1, 3]);
+  const q = split(linear(x, weights, names.query)).mul(1 / Math.sqrt(headSize));
+  const k = split(linear(x, weights, names.key));
+  const v = split(linear(x, weights, names.value));
+  const scores = tf.matMul(q, k, false, true).add(mask);
+  const probabilities = dropout(tf.softmax(scores, -1), attentionDropout, training);
+  const context = tf.matMul(probabilities, v).transpose([0, 2, 1, 3]).reshape([batch, length, hidden]);
+  return linear(context, weights, names.output);
+}

@@ -1,0 +1,7 @@
+/** DistilBERT and BERT question-answering models on TensorFlow.js, with Hugging Face checkpoints. */
+export { QuestionAnsweringModel, type LoadOptions } from "./model.ts";
+export type { EncoderInputs } from "./encoders.ts";
+export { parameterShapes } from "./encoders.ts";
+export { type SpanLabels, type SpanLogits, spanLoss } from "./qa_model.ts";
+export { disposeBatch, type FeatureLike, inputsOf, labelsOf } from "./batch.ts";
+export type { ModelConfig } from "./config.ts";

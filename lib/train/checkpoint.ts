@@ -1,0 +1,132 @@
+// Trainer checkpoints: `checkpoint-<step>/` holds the model (a loadable HF folder), the AdamW
+// moments (optimizer.safetensors) and trainer_state.json (step, log, the arguments that fix the
+// data order), so a resumed run continues exactly where it stopped.
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { writeTextAtomic } from "../data/mod.ts";
+import type { QuestionAnsweringModel } from "../model/mod.ts";
+import { readSafetensors, serializeSafetensors, toFloat32 } from "../model/safetensors.ts";
+import type { AdamW } from "./adamw.ts";
+import type { TrainingArguments } from "./args.ts";
+import type { LogEntry } from "./trainer.ts";
+
+/** Where training stands. */
+export interface TrainerState {
+  globalStep: number;
+  logHistory: LogEntry[];
+}
+
+// The arguments a resumed run must share with the run it continues.
+const PINNED = ["batchSize", "seed", "shuffle", "epochs", "maxSteps", "learningRate", "warmupRatio"];
+
+/** Writes `checkpoint-<step>` under the output folder and prunes old ones. */
+export async function saveTrainerCheckpoint(
+  args: TrainingArguments,
+  model: QuestionAnsweringModel,
+  optimizer: AdamW,
+  state: TrainerState,
+): Promise<string> {
+  const folder = join(args.outputDir, `checkpoint-${state.globalStep}`);
+  const staging = `${folder}.tmp-${Deno.pid}`;
+  await Deno.remove(staging, { recursive: true }).catch(() => {});
+  await model.save(staging);
+  await Deno.writeFile(join(staging, "optimizer.safetensors"), await optimizerBytes(optimizer));
+  const trainerState = {
+    global_step: state.globalStep,
+    log_history: state.logHistory,
+    args: Object.fromEntries(PINNED.map((key) => [key, args[key as keyof TrainingArguments]])),
+  };
+  await writeTextAtomic(join(staging, "trainer_state.json"), JSON.stringify(trainerState, null, 2));
+  await Deno.remove(folder, { recursive: true }).catch(() => {});
+  await Deno.rename(staging, folder);
+  await pruneCheckpoints(args.outputDir, args.saveTotalLimit);
+  return folder;
+}
+
+async function optimizerBytes(optimizer: AdamW): Promise<Uint8Array> {
+  const tensors = [];
+  for (const [label, moments] of [
+    ["exp_avg", optimizer.state.firstMoments],
+    ["exp_avg_sq", optimizer.state.secondMoments],
+  ] as const) {
+    for (const [name, t] of moments) {
+      tensors.push({
+        name: `${label}.${name}`,
+        dtype: "F32" as const,
+        shape: t.shape,
+        data: (await t.data()) as Float32Array,
+      });
+    }
+  }
+  return serializeSafetensors(tensors, { step: String(optimizer.state.step) });
+}
+
+/**
+ * Restores a checkpoint into `model` and `optimizer` and returns the trainer state. A checkpoint
+ * of a run with another batch size, seed, schedule or data order is refused: it could not
+ * continue that run exactly.
+ */
+export async function loadTrainerState(
+  folder: string,
+  model: QuestionAnsweringModel,
+  optimizer: AdamW,
+  args: TrainingArguments,
+): Promise<TrainerState> {
+  const statePath = join(folder, "trainer_state.json");
+  let saved: { global_step: number; log_history: LogEntry[]; args: Record<string, unknown> };
+  try {
+    saved = JSON.parse(await Deno.readTextFile(statePath));
+  } catch (e) {
+    throw new Error(`${statePath}: not a trainer checkpoint (${(e as Error).message})`);
+  }
+  for (const key of PINNED) {
+    const now = args[key as keyof TrainingArguments];
+    if (saved.args[key] !== now && !(saved.args[key] == null && now == null)) {
+      throw new Error(
+        `${statePath}: the checkpoint was trained with ${key} ${saved.args[key]}, this run has ${now}`,
+      );
+    }
+  }
+  await assignWeights(join(folder, "model.safetensors"), model.weights);
+  await restoreOptimizer(join(folder, "optimizer.safetensors"), optimizer, model.weights);
+  return { globalStep: saved.global_step, logHistory: saved.log_history };
+}
+
+async function assignWeights(path: string, weights: Map<string, tf.Variable>): Promise<void> {
+  const { tensors } = await readSafetensors(path);
+  for (const [name, variable] of weights) {
+    const stored = tensors.get(name);
+    if (!stored) throw new Error(`${path}: tensor ${name} is missing`);
+    tf.tidy(() => variable.assign(tf.tensor(toFloat32(stored, name), variable.shape, "float32")));
+  }
+}
+
+async function restoreOptimizer(
+  path: string,
+  optimizer: AdamW,
+  weights: Map<string, tf.Variable>,
+): Promise<void> {
+  const { tensors, metadata } = await readSafetensors(path);
+  optimizer.dispose();
+  optimizer.state.step = Number(metadata?.step ?? 0);
+  for (const [name, variable] of weights) {
+    const m = tensors.get(`exp_avg.${name}`);
+    const v = tensors.get(`exp_avg_sq.${name}`);
+    if (!m || !v) continue;
+    optimizer.state.firstMoments.set(name, tf.tensor(toFloat32(m, name), variable.shape, "float32"));
+    optimizer.state.secondMoments.set(name, tf.tensor(toFloat32(v, name), variable.shape, "float32"));
+  }
+}
+
+async function pruneCheckpoints(outputDir: string, limit: number): Promise<void> {
+  if (limit <= 0) return;
+  const steps: number[] = [];
+  for await (const entry of Deno.readDir(outputDir)) {
+    const match = /^checkpoint-(\d+)$/.exec(entry.name);
+    if (entry.isDirectory && match) steps.push(Number(match[1]));
+  }
+  steps.sort((a, b) => a - b);
+  for (const step of steps.slice(0, Math.max(0, steps.length - limit))) {
+    await Deno.remove(join(outputDir, `checkpoint-${step}`), { recursive: true });
+  }
+}

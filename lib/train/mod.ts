@@ -1,0 +1,8 @@
+/** Training: Hugging Face Trainer semantics (AdamW, linear schedule, clipping, checkpoints). */
+export { AdamW, type AdamWOptions, type AdamWState, clipGradNorm, decays } from "./adamw.ts";
+export { defaultArguments, type TrainingArguments } from "./args.ts";
+export { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
+export { epochOrder } from "./order.ts";
+export { linearSchedule } from "./schedule.ts";
+export { type StepResult, trainStep } from "./step.ts";
+export { type LogEntry, Trainer, type TrainerCallbacks } from "./trainer.ts";

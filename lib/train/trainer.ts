@@ -1,0 +1,165 @@
+// The Trainer: batches, the learning-rate schedule, AdamW steps, logging, evaluation loss,
+// checkpoints and resuming, as Hugging Face's Trainer runs them.
+import type { TrainFeature } from "../features/mod.ts";
+import {
+  disposeBatch,
+  type FeatureLike,
+  inputsOf,
+  labelsOf,
+  type QuestionAnsweringModel,
+} from "../model/mod.ts";
+import { AdamW } from "./adamw.ts";
+import type { TrainingArguments } from "./args.ts";
+import { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
+import { epochOrder } from "./order.ts";
+import { linearSchedule } from "./schedule.ts";
+import { trainStep } from "./step.ts";
+
+/** One line of the training log (`--log FILE.jsonl`, `trainer_state.json`'s log_history). */
+export interface LogEntry {
+  step: number;
+  epoch: number;
+  lr?: number;
+  loss?: number;
+  grad_norm?: number;
+  eval_loss?: number;
+  features_per_second?: number;
+}
+
+/** Hooks for a progress bar, a log file or a live chart. */
+export interface TrainerCallbacks {
+  /** After every optimizer step. */
+  onStep?: (step: number, totalSteps: number, loss: number, featuresPerSecond: number) => void;
+  /** Every logging step, every evaluation, and at the end. */
+  onLog?: (entry: LogEntry) => void | Promise<void>;
+  /** After a checkpoint is written. */
+  onSave?: (folder: string) => void;
+}
+
+/** Trains a QA model on train features, optionally reporting evaluation loss each epoch. */
+export class Trainer {
+  readonly optimizer: AdamW;
+  state: TrainerState = { globalStep: 0, logHistory: [] };
+  #order?: { epoch: number; indices: number[] };
+
+  constructor(
+    readonly model: QuestionAnsweringModel,
+    readonly args: TrainingArguments,
+    readonly trainFeatures: TrainFeature[],
+    readonly evalFeatures: TrainFeature[] = [],
+    readonly callbacks: TrainerCallbacks = {},
+  ) {
+    if (trainFeatures.length === 0) throw new Error("no training features");
+    this.optimizer = new AdamW(model.weights, { weightDecay: args.weightDecay });
+  }
+
+  /** Optimizer steps per epoch. */
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.trainFeatures.length / this.args.batchSize);
+  }
+
+  /** Optimizer steps of the whole run. */
+  get totalSteps(): number {
+    return this.args.maxSteps ?? this.stepsPerEpoch * this.args.epochs;
+  }
+
+  /** Continues from a checkpoint folder written by this trainer: weights, AdamW, step, log. */
+  async resumeFrom(folder: string): Promise<void> {
+    this.state = await loadTrainerState(folder, this.model, this.optimizer, this.args);
+  }
+
+  /** Runs the remaining steps; returns the log. */
+  async train(): Promise<LogEntry[]> {
+    const schedule = linearSchedule(
+      this.args.learningRate,
+      this.totalSteps,
+      Math.ceil(this.totalSteps * this.args.warmupRatio),
+    );
+    let window = { loss: 0, steps: 0, features: 0, seconds: 0, gradNorm: 0 };
+    while (this.state.globalStep < this.totalSteps) {
+      const step = this.state.globalStep;
+      const epoch = Math.floor(step / this.stepsPerEpoch);
+      const batch = this.#batch(step);
+      const started = performance.now();
+      const inputs = inputsOf(batch);
+      const labels = labelsOf(batch);
+      const result = trainStep(
+        this.model,
+        this.optimizer,
+        inputs,
+        labels,
+        schedule(step),
+        this.args.maxGradNorm,
+      );
+      disposeBatch(inputs, labels);
+      const seconds = (performance.now() - started) / 1000;
+      this.state.globalStep = step + 1;
+      window = {
+        loss: window.loss + result.loss,
+        steps: window.steps + 1,
+        features: window.features + batch.length,
+        seconds: window.seconds + seconds,
+        gradNorm: result.gradNorm,
+      };
+      this.callbacks.onStep?.(step + 1, this.totalSteps, result.loss, batch.length / seconds);
+      const last = this.state.globalStep === this.totalSteps;
+      if (this.state.globalStep % this.args.loggingSteps === 0 || last) {
+        await this.#log({
+          step: this.state.globalStep,
+          epoch: this.state.globalStep / this.stepsPerEpoch,
+          lr: result.lr,
+          loss: window.loss / window.steps,
+          grad_norm: window.gradNorm,
+          features_per_second: window.features / window.seconds,
+        });
+        window = { loss: 0, steps: 0, features: 0, seconds: 0, gradNorm: 0 };
+      }
+      const endOfEpoch = this.state.globalStep % this.stepsPerEpoch === 0 || last;
+      if (endOfEpoch && this.evalFeatures.length > 0) {
+        await this.#log({ step: this.state.globalStep, epoch: epoch + 1, eval_loss: this.evaluate() });
+      }
+      if (this.args.saveSteps > 0 && this.state.globalStep % this.args.saveSteps === 0 && !last) {
+        await this.saveCheckpoint();
+      }
+    }
+    return this.state.logHistory;
+  }
+
+  /** Mean QA loss over the evaluation features, without dropout. */
+  evaluate(features: FeatureLike[] = this.evalFeatures): number {
+    let total = 0;
+    for (let from = 0; from < features.length; from += this.args.evalBatchSize) {
+      const batch = features.slice(from, from + this.args.evalBatchSize);
+      const inputs = inputsOf(batch);
+      const labels = labelsOf(batch);
+      const loss = this.model.loss(inputs, labels, false);
+      total += loss.dataSync()[0] * batch.length;
+      loss.dispose();
+      disposeBatch(inputs, labels);
+    }
+    return total / features.length;
+  }
+
+  /** Writes `checkpoint-<step>/` and drops the oldest beyond `saveTotalLimit`. */
+  async saveCheckpoint(): Promise<string> {
+    const folder = await saveTrainerCheckpoint(this.args, this.model, this.optimizer, this.state);
+    this.callbacks.onSave?.(folder);
+    return folder;
+  }
+
+  #batch(step: number): TrainFeature[] {
+    const epoch = Math.floor(step / this.stepsPerEpoch);
+    if (this.#order?.epoch !== epoch) {
+      const { seed, shuffle } = this.args;
+      this.#order = { epoch, indices: epochOrder(this.trainFeatures.length, epoch, seed, shuffle) };
+    }
+    const from = (step % this.stepsPerEpoch) * this.args.batchSize;
+    return this.#order.indices.slice(from, from + this.args.batchSize)
+      .map((i) => this.trainFeatures[i]);
+  }
+
+  async #log(entry: LogEntry): Promise<void> {
+    this.state.logHistory.push(entry);
+    await this.callbacks.onLog?.(entry);
+  }
+}
