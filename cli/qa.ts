@@ -3,14 +3,18 @@ import { Command } from "commander";
 import { evaluateCommand } from "./evaluate.ts";
 import { featurizeCommand } from "./featurize.ts";
 import { postprocessCommand } from "./postprocess.ts";
+import { predictCommand } from "./predict.ts";
+import { trainCommand } from "./train.ts";
 
 const program = new Command("qa")
-  .description("extractive question answering: SQuAD data, features, decoding and metrics")
+  .description("extractive question answering: data, features, training, decoding and metrics")
   .showHelpAfterError();
 
 featurizeCommand(program);
 postprocessCommand(program);
 evaluateCommand(program);
+trainCommand(program);
+predictCommand(program);
 
 try {
   await program.parseAsync(["deno", "qa", ...Deno.args]);

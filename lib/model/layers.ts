@@ -16,10 +16,10 @@ export function weight(weights: Weights, name: string): tf.Variable {
 export function linear(x: tf.Tensor, weights: Weights, prefix: string): tf.Tensor {
   const w = weight(weights, `${prefix}.weight`);
   const b = weight(weights, `${prefix}.bias`);
-  const [inFeatures] = [w.shape[1]];
+  const [outFeatures, inFeatures] = w.shape as [number, number];
   const flat = x.reshape([-1, inFeatures]);
   const y = tf.matMul(flat, w, false, true).add(b);
-  return y.reshape([...x.shape.slice(0, -1), w.shape[0]]);
+  return y.reshape([...x.shape.slice(0, -1), outFeatures]);
 }
 
 /** `torch.nn.LayerNorm` over the last axis (biased variance, as PyTorch). */
@@ -51,7 +51,8 @@ export function dropout(x: tf.Tensor, rate: number, training: boolean): tf.Tenso
 export function embed(ids: tf.Tensor, table: tf.Tensor, paddingIdx?: number): tf.Tensor {
   const indices = ids.toInt();
   if (paddingIdx === undefined) return tf.gather(table, indices);
-  const lookup = tf.customGrad((t: tf.Tensor, i: tf.Tensor, save: tf.GradSaveFunc) => {
+  // deno-lint-ignore no-explicit-any -- customGrad's typing takes one input; we pass two.
+  const lookup = tf.customGrad(((t: tf.Tensor, i: tf.Tensor, save: tf.GradSaveFunc) => {
     save([i]);
     const [rows, width] = t.shape as [number, number];
     return {
@@ -62,7 +63,7 @@ export function embed(ids: tf.Tensor, table: tf.Tensor, paddingIdx?: number): tf
         return [tf.unsortedSegmentSum(grads, saved.reshape([-1]), rows), tf.zerosLike(saved)];
       },
     };
-  }) as (t: tf.Tensor, i: tf.Tensor) => tf.Tensor;
+  }) as any) as unknown as (t: tf.Tensor, i: tf.Tensor) => tf.Tensor;
   return lookup(table, indices);
 }
 

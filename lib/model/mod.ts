@@ -3,5 +3,6 @@ export { QuestionAnsweringModel, type LoadOptions } from "./model.ts";
 export type { EncoderInputs } from "./encoders.ts";
 export { parameterShapes } from "./encoders.ts";
 export { type SpanLabels, type SpanLogits, spanLoss } from "./qa_model.ts";
+export { type FeatureLogits, predictLogits } from "./infer.ts";
 export { disposeBatch, type FeatureLike, inputsOf, labelsOf } from "./batch.ts";
 export type { ModelConfig } from "./config.ts";

@@ -1,0 +1,47 @@
+import type { Command } from "commander";
+import { initBackend } from "../lib/model/backend.ts";
+import { positiveInt } from "./report.ts";
+
+/** Options every model command shares. */
+export interface ModelArgs {
+  backend: "auto" | "wasm" | "cpu" | "node" | "webgpu";
+  maxLength: number;
+  docStride: number;
+  tokenizer?: string;
+  strict?: boolean;
+}
+
+/** Adds --backend, --tokenizer, --max-length, --doc-stride and --strict to a command. */
+export function withModelOptions(command: Command): Command {
+  return command
+    .option("--backend <name>", "auto (wasm, else cpu), wasm or cpu", "auto")
+    .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)")
+    .option("--max-length <n>", "tokens per window", positiveInt("--max-length"), 384)
+    .option("--doc-stride <n>", "tokens shared by consecutive windows", positiveInt("--doc-stride"), 128)
+    .option("--strict", "stop at the first unusable question instead of skipping it");
+}
+
+/** Starts the compute backend and says which one runs. */
+export async function startBackend(name: ModelArgs["backend"]): Promise<string> {
+  const backend = await initBackend(name);
+  console.error(`backend: ${backend}`);
+  return backend;
+}
+
+/** Parses a positive number option. */
+export function positiveNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${value}`);
+    return n;
+  };
+}
+
+/** Parses a number option that may be zero. */
+export function nonNegativeNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n >= 0)) throw new Error(`${name} must be a number ≥ 0, got ${value}`);
+    return n;
+  };
+}

@@ -1,0 +1,132 @@
+import type { Command } from "commander";
+import { loadSquad } from "../lib/data/mod.ts";
+import { prepareTrainFeatures } from "../lib/features/mod.ts";
+import { QuestionAnsweringModel } from "../lib/model/mod.ts";
+import { predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
+import { QATokenizer } from "../lib/tokenizer/mod.ts";
+import { defaultArguments, type LogEntry, Trainer } from "../lib/train/mod.ts";
+import {
+  type ModelArgs,
+  nonNegativeNumber,
+  positiveNumber,
+  startBackend,
+  withModelOptions,
+} from "./model_args.ts";
+import { trainingBar } from "./progress.ts";
+import { positiveInt, reportSkipped } from "./report.ts";
+
+interface TrainArgs extends ModelArgs {
+  model: string;
+  train: string;
+  eval?: string;
+  output: string;
+  epochs: number;
+  maxSteps?: number;
+  batchSize: number;
+  learningRate: number;
+  weightDecay: number;
+  warmupRatio: number;
+  maxGradNorm: number;
+  seed: number;
+  shuffle: boolean;
+  loggingSteps: number;
+  saveSteps: number;
+  saveTotalLimit: number;
+  resume?: string;
+  log?: string;
+}
+
+/** `qa train`: fine-tune a QA model, as the tutorial's Trainer does. */
+export function trainCommand(program: Command): void {
+  const command = program.command("train")
+    .description("fine-tune a question-answering model (Trainer: AdamW, linear decay, clipping)")
+    .requiredOption("--model <dir|hub-id>", "checkpoint to start from (a base model gets a new QA head)")
+    .requiredOption("--train <data>", "training questions (any data form)")
+    .option("--eval <data>", "questions for evaluation loss each epoch and EM/F1 at the end")
+    .requiredOption("--output <dir>", "where checkpoints and the final model go")
+    .option("--epochs <n>", "passes over the training features", positiveNumber("--epochs"), 3)
+    .option("--max-steps <n>", "stop after this many steps (overrides --epochs)", positiveInt("--max-steps"))
+    .option("--batch-size <n>", "features per step", positiveInt("--batch-size"), 16)
+    .option("--learning-rate <lr>", "peak learning rate", positiveNumber("--learning-rate"), 2e-5)
+    .option("--weight-decay <w>", "AdamW weight decay", nonNegativeNumber("--weight-decay"), 0.01)
+    .option("--warmup-ratio <r>", "fraction of steps warming up", nonNegativeNumber("--warmup-ratio"), 0)
+    .option("--max-grad-norm <n>", "gradient-norm clipping (0: off)", nonNegativeNumber("--max-grad-norm"), 1)
+    .option("--seed <n>", "seed of the data order and new weights", (v) => parseInt(v, 10), 42)
+    .option("--no-shuffle", "keep the features in file order")
+    .option("--logging-steps <n>", "log every n steps", positiveInt("--logging-steps"), 50)
+    .option("--save-steps <n>", "checkpoint every n steps (0: only the final model)", (v) => parseInt(v, 10), 0)
+    .option("--save-total-limit <n>", "checkpoints kept (0: all)", (v) => parseInt(v, 10), 2)
+    .option("--resume <checkpoint-dir>", "continue a run from one of its checkpoints")
+    .option("--log <file.jsonl>", "append {step, epoch, lr, loss, grad_norm} lines here");
+  withModelOptions(command).action(train);
+}
+
+async function train(args: TrainArgs): Promise<void> {
+  await startBackend(args.backend);
+  const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
+  const featureOptions = { maxLength: args.maxLength, docStride: args.docStride, strict: args.strict };
+  const trainData = await loadSquad(args.train);
+  const trainSet = await prepareTrainFeatures(tokenizer, trainData.examples, {
+    ...featureOptions,
+    source: trainData.source,
+  });
+  reportSkipped(trainSet.skipped);
+  const evalData = args.eval ? await loadSquad(args.eval) : undefined;
+  const evalSet = evalData
+    ? await prepareTrainFeatures(tokenizer, evalData.examples, { ...featureOptions, source: evalData.source })
+    : undefined;
+  const model = await QuestionAnsweringModel.fromPretrained(args.model, { seed: args.seed });
+  console.error(
+    `model: ${model.config.modelType}, ${(model.numParameters() / 1e6).toFixed(1)}M parameters; ` +
+      `${trainSet.features.length} train features from ${trainData.examples.length} questions`,
+  );
+  const trainingArgs = {
+    ...defaultArguments(args.output),
+    epochs: args.epochs,
+    maxSteps: args.maxSteps,
+    batchSize: args.batchSize,
+    learningRate: args.learningRate,
+    weightDecay: args.weightDecay,
+    warmupRatio: args.warmupRatio,
+    maxGradNorm: args.maxGradNorm,
+    seed: args.seed,
+    shuffle: args.shuffle,
+    loggingSteps: args.loggingSteps,
+    saveSteps: args.saveSteps,
+    saveTotalLimit: args.saveTotalLimit,
+  };
+  const bar = trainingBar("train");
+  const trainer = new Trainer(model, trainingArgs, trainSet.features, evalSet?.features ?? [], {
+    onStep: (step, total, loss, speed) => bar.update(step, total, loss, speed),
+    onLog: (entry) => writeLog(args.log, entry),
+  });
+  if (args.resume) {
+    await trainer.resumeFrom(args.resume);
+    console.error(`resumed from ${args.resume} at step ${trainer.state.globalStep}`);
+  }
+  const started = performance.now();
+  await trainer.train();
+  bar.stop();
+  const minutes = (performance.now() - started) / 60000;
+  await model.save(args.output, { tokenizerFolder: tokenizer.folder });
+  const last = trainer.state.logHistory.filter((e) => e.loss !== undefined).at(-1);
+  console.log(
+    `trained ${trainer.state.globalStep} steps in ${minutes.toFixed(1)} min; ` +
+      `last logged loss ${last?.loss?.toFixed(4)}; model saved to ${args.output}`,
+  );
+  if (evalData) {
+    const versionTwo = evalData.version.startsWith("2");
+    const { predictions } = await predictDataset(model, tokenizer, evalData.examples, featureOptions);
+    const scores = scorePredictions(evalData.examples, predictions, versionTwo);
+    console.log(`evaluation on ${evalData.source}: ${JSON.stringify(scores)}`);
+  }
+}
+
+async function writeLog(path: string | undefined, entry: LogEntry): Promise<void> {
+  const line = JSON.stringify(entry);
+  if (entry.eval_loss !== undefined) {
+    console.error(`\nepoch ${entry.epoch}: eval loss ${entry.eval_loss.toFixed(4)}`);
+  }
+  if (path) await Deno.writeTextFile(path, line + "\n", { append: true, create: true });
+}
+

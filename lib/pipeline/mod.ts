@@ -1,0 +1,8 @@
+/** End-to-end question answering: datasets and single questions through a trained model. */
+export {
+  answersOf,
+  type DatasetPredictions,
+  predictDataset,
+  type PredictOptions,
+  scorePredictions,
+} from "./predict.ts";
