@@ -1,4 +1,5 @@
 /** End-to-end question answering: datasets and single questions through a trained model. */
+export { type Answer, answerQuestion, type AskOptions } from "./ask.ts";
 export {
   answersOf,
   type DatasetPredictions,

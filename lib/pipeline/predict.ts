@@ -1,7 +1,11 @@
 // Questions in, answers out, for a whole dataset: validation features → logits → n-best
 // decoding (the tutorial's evaluation section as one call).
 import type { ExampleProblem, SquadExample } from "../data/mod.ts";
-import { type FeatureOptions, prepareValidationFeatures, type ValidationFeature } from "../features/mod.ts";
+import {
+  type FeatureOptions,
+  prepareValidationFeatures,
+  type ValidationFeature,
+} from "../features/mod.ts";
 import { evaluateSquad } from "../metric/mod.ts";
 import { type FeatureLogits, predictLogits, type QuestionAnsweringModel } from "../model/mod.ts";
 import {
@@ -52,7 +56,10 @@ export async function predictDataset(
 }
 
 /** The answers map to write or score: v2 (may abstain) or v1 (always answers). */
-export function answersOf(predictions: QaPrediction[], versionTwo: boolean): Record<string, string> {
+export function answersOf(
+  predictions: QaPrediction[],
+  versionTwo: boolean,
+): Record<string, string> {
   return versionTwo ? predictionsV2(predictions) : predictionsV1(predictions);
 }
 
