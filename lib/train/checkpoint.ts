@@ -17,7 +17,15 @@ export interface TrainerState {
 }
 
 // The arguments a resumed run must share with the run it continues.
-const PINNED = ["batchSize", "seed", "shuffle", "epochs", "maxSteps", "learningRate", "warmupRatio"];
+const PINNED = [
+  "batchSize",
+  "seed",
+  "shuffle",
+  "epochs",
+  "maxSteps",
+  "learningRate",
+  "warmupRatio",
+];
 
 /** Writes `checkpoint-<step>` under the output folder and prunes old ones. */
 export async function saveTrainerCheckpoint(
@@ -45,10 +53,12 @@ export async function saveTrainerCheckpoint(
 
 async function optimizerBytes(optimizer: AdamW): Promise<Uint8Array> {
   const tensors = [];
-  for (const [label, moments] of [
-    ["exp_avg", optimizer.state.firstMoments],
-    ["exp_avg_sq", optimizer.state.secondMoments],
-  ] as const) {
+  for (
+    const [label, moments] of [
+      ["exp_avg", optimizer.state.firstMoments],
+      ["exp_avg_sq", optimizer.state.secondMoments],
+    ] as const
+  ) {
     for (const [name, t] of moments) {
       tensors.push({
         name: `${label}.${name}`,
@@ -83,7 +93,9 @@ export async function loadTrainerState(
     const now = args[key as keyof TrainingArguments];
     if (saved.args[key] !== now && !(saved.args[key] == null && now == null)) {
       throw new Error(
-        `${statePath}: the checkpoint was trained with ${key} ${saved.args[key]}, this run has ${now}`,
+        `${statePath}: the checkpoint was trained with ${key} ${
+          saved.args[key]
+        }, this run has ${now}`,
       );
     }
   }
@@ -113,8 +125,14 @@ async function restoreOptimizer(
     const m = tensors.get(`exp_avg.${name}`);
     const v = tensors.get(`exp_avg_sq.${name}`);
     if (!m || !v) continue;
-    optimizer.state.firstMoments.set(name, tf.tensor(toFloat32(m, name), variable.shape, "float32"));
-    optimizer.state.secondMoments.set(name, tf.tensor(toFloat32(v, name), variable.shape, "float32"));
+    optimizer.state.firstMoments.set(
+      name,
+      tf.tensor(toFloat32(m, name), variable.shape, "float32"),
+    );
+    optimizer.state.secondMoments.set(
+      name,
+      tf.tensor(toFloat32(v, name), variable.shape, "float32"),
+    );
   }
 }
 

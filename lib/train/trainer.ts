@@ -116,7 +116,11 @@ export class Trainer {
       }
       const endOfEpoch = this.state.globalStep % this.stepsPerEpoch === 0 || last;
       if (endOfEpoch && this.evalFeatures.length > 0) {
-        await this.#log({ step: this.state.globalStep, epoch: epoch + 1, eval_loss: this.evaluate() });
+        await this.#log({
+          step: this.state.globalStep,
+          epoch: epoch + 1,
+          eval_loss: this.evaluate(),
+        });
       }
       if (this.args.saveSteps > 0 && this.state.globalStep % this.args.saveSteps === 0 && !last) {
         await this.saveCheckpoint();

@@ -1,0 +1,128 @@
+// The Trainer on the tiny golden DistilBERT: schedule, logging, checkpoints, exact resume, memory.
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals } from "../../test/assert.ts";
+import { readGolden } from "../../test/golden.ts";
+import { sharedPath } from "../../test/shared.ts";
+import type { TrainFeature } from "../features/mod.ts";
+import { initBackend } from "../model/backend.ts";
+import { QuestionAnsweringModel } from "../model/mod.ts";
+import { defaultArguments, epochOrder, linearSchedule, type LogEntry, Trainer } from "./mod.ts";
+
+await initBackend("auto");
+const TINY = sharedPath("golden/models/tiny-distilbert-init");
+const features = (await readGolden<TrainFeature>("public", "train_features.jsonl.gz")).slice(0, 24);
+const load = () => QuestionAnsweringModel.fromPretrained(TINY, { log: () => {} });
+
+function args(outputDir: string) {
+  return {
+    ...defaultArguments(outputDir),
+    epochs: 2,
+    batchSize: 8,
+    learningRate: 5e-4,
+    loggingSteps: 2,
+    saveSteps: 3,
+    saveTotalLimit: 1,
+  };
+}
+
+async function weightsOf(model: QuestionAnsweringModel): Promise<Float32Array[]> {
+  return await Promise.all(
+    [...model.weights.values()].map(async (w) => (await w.data()) as Float32Array),
+  );
+}
+
+Deno.test("a run stopped at a checkpoint and resumed ends with the same weights", async () => {
+  const straightDir = await Deno.makeTempDir();
+  const straight = await load();
+  const log: LogEntry[] = [];
+  await new Trainer(straight, { ...args(straightDir), saveSteps: 0 }, features, [], {
+    onLog: (e) => void log.push(e),
+  }).train();
+  assertEquals(log.map((e) => e.step), [2, 4, 6]);
+
+  // The same run, killed right after its checkpoint at step 3 ...
+  const dir = await Deno.makeTempDir();
+  const killed = await load();
+  const stop = () => {
+    throw new Error("killed");
+  };
+  const interrupted = new Trainer(killed, args(dir), features, [], { onSave: stop });
+  let message = "";
+  await interrupted.train().catch((e) => message = String(e));
+  assert(message.includes("killed"), message);
+  killed.dispose();
+  // ... and resumed from it by a fresh process-like trainer.
+  const resumed = await load();
+  const resumedTrainer = new Trainer(resumed, args(dir), features);
+  await resumedTrainer.resumeFrom(`${dir}/checkpoint-3`);
+  assertEquals(resumedTrainer.state.globalStep, 3);
+  await resumedTrainer.train();
+  assertEquals(await weightsOf(resumed), await weightsOf(straight));
+  straight.dispose();
+  resumed.dispose();
+});
+
+Deno.test("checkpoints hold a loadable model, the optimizer and the log; old ones are pruned", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = await load();
+  await new Trainer(model, { ...args(dir), saveTotalLimit: 1 }, features).train();
+  const folders = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  assertEquals(folders, ["checkpoint-3"]);
+  const names = [...Deno.readDirSync(`${dir}/checkpoint-3`)].map((e) => e.name).sort();
+  assertEquals(names, [
+    "config.json",
+    "model.safetensors",
+    "optimizer.safetensors",
+    "trainer_state.json",
+  ]);
+  const reloaded = await QuestionAnsweringModel.fromPretrained(`${dir}/checkpoint-3`, {
+    log: () => {},
+  });
+  assertEquals(reloaded.numParameters(), model.numParameters());
+  const state = JSON.parse(await Deno.readTextFile(`${dir}/checkpoint-3/trainer_state.json`));
+  assertEquals(state.global_step, 3);
+  model.dispose();
+  reloaded.dispose();
+});
+
+Deno.test("a checkpoint from a run with another batch size is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = await load();
+  await new Trainer(model, args(dir), features).train();
+  const other = new Trainer(model, { ...args(dir), batchSize: 4 }, features);
+  let message = "";
+  await other.resumeFrom(`${dir}/checkpoint-3`).catch((e) => message = String(e));
+  assert(message.includes("batchSize"), message);
+  model.dispose();
+});
+
+Deno.test("tensor count stays flat over many steps (no leaks)", async () => {
+  const model = await load();
+  const counts: number[] = [];
+  const trainer = new Trainer(
+    model,
+    { ...args(await Deno.makeTempDir()), epochs: 4, saveSteps: 0 },
+    features,
+    features.slice(0, 8),
+    {
+      onStep: () => void counts.push(tf.memory().numTensors),
+    },
+  );
+  await trainer.train();
+  assertEquals(counts.length, 12);
+  assertEquals(new Set(counts.slice(1)).size, 1, `tensor counts ${counts}`);
+  model.dispose();
+});
+
+Deno.test("the learning rate decays linearly to 0, after an optional warmup", () => {
+  const lr = linearSchedule(1e-3, 10, 2);
+  assertEquals([0, 1, 2, 6, 10].map(lr), [0, 5e-4, 1e-3, 5e-4, 0]);
+});
+
+Deno.test("epoch order is a seeded shuffle, the same on every call", () => {
+  const a = epochOrder(50, 1, 42, true);
+  assertEquals(a, epochOrder(50, 1, 42, true));
+  assert(JSON.stringify(a) !== JSON.stringify(epochOrder(50, 2, 42, true)));
+  assertEquals([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assertEquals(epochOrder(5, 0, 42, false), [0, 1, 2, 3, 4]);
+});
