@@ -9,6 +9,7 @@ export {
   EXAMPLE_COLUMNS,
   ExamplesView,
   formatAnswers,
+  mulberry32,
   renderHtmlTable,
   renderTextTable,
   type Row,
