@@ -17,7 +17,12 @@ export function withModelOptions(command: Command): Command {
     .option("--backend <name>", "auto (wasm, else cpu), wasm or cpu", "auto")
     .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)")
     .option("--max-length <n>", "tokens per window", positiveInt("--max-length"), 384)
-    .option("--doc-stride <n>", "tokens shared by consecutive windows", positiveInt("--doc-stride"), 128)
+    .option(
+      "--doc-stride <n>",
+      "tokens shared by consecutive windows",
+      positiveInt("--doc-stride"),
+      128,
+    )
     .option("--strict", "stop at the first unusable question instead of skipping it");
 }
 

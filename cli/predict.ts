@@ -26,12 +26,25 @@ export function predictCommand(program: Command): void {
     .requiredOption("--model <dir|hub-id>", "a fine-tuned question-answering checkpoint")
     .requiredOption("--data <data>", "questions and contexts (any data form)")
     .requiredOption("--out <file>", "PREDICTIONS.json: {question id: answer text}")
-    .option("--version-2-with-negative", "allow the empty answer when the null score wins (SQuAD v2)")
+    .option(
+      "--version-2-with-negative",
+      "allow the empty answer when the null score wins (SQuAD v2)",
+    )
     .option("--raw-logits <file>", "write each feature with its start/end logits (.jsonl[.gz])")
     .option("--nbest-out <file>", "NBEST.json: the n-best list of each question")
     .option("--batch-size <n>", "features per forward pass", positiveInt("--batch-size"), 32)
-    .option("--n-best-size <n>", "top start/end logits to pair up", positiveInt("--n-best-size"), 20)
-    .option("--max-answer-length <n>", "longest answer in tokens", positiveInt("--max-answer-length"), 30);
+    .option(
+      "--n-best-size <n>",
+      "top start/end logits to pair up",
+      positiveInt("--n-best-size"),
+      20,
+    )
+    .option(
+      "--max-answer-length <n>",
+      "longest answer in tokens",
+      positiveInt("--max-answer-length"),
+      30,
+    );
   withModelOptions(command).action(predict);
 }
 

@@ -6,7 +6,8 @@ export function trainingBar(label: string): {
   stop: () => void;
 } {
   const bar = new SingleBar({
-    format: `${label} |{bar}| {value}/{total} steps | loss {loss} | {speed} features/s | eta {eta_formatted}`,
+    format:
+      `${label} |{bar}| {value}/{total} steps | loss {loss} | {speed} features/s | eta {eta_formatted}`,
     hideCursor: true,
     etaBuffer: 50,
   });
@@ -23,7 +24,9 @@ export function trainingBar(label: string): {
       if (!terminal) {
         if (performance.now() - lastLine > 15_000 || step === total) {
           lastLine = performance.now();
-          console.error(`${label} ${step}/${total} steps | loss ${payload.loss} | ${payload.speed} features/s`);
+          console.error(
+            `${label} ${step}/${total} steps | loss ${payload.loss} | ${payload.speed} features/s`,
+          );
         }
         return;
       }

@@ -40,21 +40,43 @@ interface TrainArgs extends ModelArgs {
 export function trainCommand(program: Command): void {
   const command = program.command("train")
     .description("fine-tune a question-answering model (Trainer: AdamW, linear decay, clipping)")
-    .requiredOption("--model <dir|hub-id>", "checkpoint to start from (a base model gets a new QA head)")
+    .requiredOption(
+      "--model <dir|hub-id>",
+      "checkpoint to start from (a base model gets a new QA head)",
+    )
     .requiredOption("--train <data>", "training questions (any data form)")
     .option("--eval <data>", "questions for evaluation loss each epoch and EM/F1 at the end")
     .requiredOption("--output <dir>", "where checkpoints and the final model go")
     .option("--epochs <n>", "passes over the training features", positiveNumber("--epochs"), 3)
-    .option("--max-steps <n>", "stop after this many steps (overrides --epochs)", positiveInt("--max-steps"))
+    .option(
+      "--max-steps <n>",
+      "stop after this many steps (overrides --epochs)",
+      positiveInt("--max-steps"),
+    )
     .option("--batch-size <n>", "features per step", positiveInt("--batch-size"), 16)
     .option("--learning-rate <lr>", "peak learning rate", positiveNumber("--learning-rate"), 2e-5)
     .option("--weight-decay <w>", "AdamW weight decay", nonNegativeNumber("--weight-decay"), 0.01)
-    .option("--warmup-ratio <r>", "fraction of steps warming up", nonNegativeNumber("--warmup-ratio"), 0)
-    .option("--max-grad-norm <n>", "gradient-norm clipping (0: off)", nonNegativeNumber("--max-grad-norm"), 1)
+    .option(
+      "--warmup-ratio <r>",
+      "fraction of steps warming up",
+      nonNegativeNumber("--warmup-ratio"),
+      0,
+    )
+    .option(
+      "--max-grad-norm <n>",
+      "gradient-norm clipping (0: off)",
+      nonNegativeNumber("--max-grad-norm"),
+      1,
+    )
     .option("--seed <n>", "seed of the data order and new weights", (v) => parseInt(v, 10), 42)
     .option("--no-shuffle", "keep the features in file order")
     .option("--logging-steps <n>", "log every n steps", positiveInt("--logging-steps"), 50)
-    .option("--save-steps <n>", "checkpoint every n steps (0: only the final model)", (v) => parseInt(v, 10), 0)
+    .option(
+      "--save-steps <n>",
+      "checkpoint every n steps (0: only the final model)",
+      (v) => parseInt(v, 10),
+      0,
+    )
     .option("--save-total-limit <n>", "checkpoints kept (0: all)", (v) => parseInt(v, 10), 2)
     .option("--resume <checkpoint-dir>", "continue a run from one of its checkpoints")
     .option("--log <file.jsonl>", "append {step, epoch, lr, loss, grad_norm} lines here");
@@ -64,7 +86,11 @@ export function trainCommand(program: Command): void {
 async function train(args: TrainArgs): Promise<void> {
   await startBackend(args.backend);
   const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
-  const featureOptions = { maxLength: args.maxLength, docStride: args.docStride, strict: args.strict };
+  const featureOptions = {
+    maxLength: args.maxLength,
+    docStride: args.docStride,
+    strict: args.strict,
+  };
   const trainData = await loadSquad(args.train);
   const trainSet = await prepareTrainFeatures(tokenizer, trainData.examples, {
     ...featureOptions,
@@ -73,7 +99,10 @@ async function train(args: TrainArgs): Promise<void> {
   reportSkipped(trainSet.skipped);
   const evalData = args.eval ? await loadSquad(args.eval) : undefined;
   const evalSet = evalData
-    ? await prepareTrainFeatures(tokenizer, evalData.examples, { ...featureOptions, source: evalData.source })
+    ? await prepareTrainFeatures(tokenizer, evalData.examples, {
+      ...featureOptions,
+      source: evalData.source,
+    })
     : undefined;
   const model = await QuestionAnsweringModel.fromPretrained(args.model, { seed: args.seed });
   console.error(
@@ -116,7 +145,12 @@ async function train(args: TrainArgs): Promise<void> {
   );
   if (evalData) {
     const versionTwo = evalData.version.startsWith("2");
-    const { predictions } = await predictDataset(model, tokenizer, evalData.examples, featureOptions);
+    const { predictions } = await predictDataset(
+      model,
+      tokenizer,
+      evalData.examples,
+      featureOptions,
+    );
     const scores = scorePredictions(evalData.examples, predictions, versionTwo);
     console.log(`evaluation on ${evalData.source}: ${JSON.stringify(scores)}`);
   }
@@ -129,4 +163,3 @@ async function writeLog(path: string | undefined, entry: LogEntry): Promise<void
   }
   if (path) await Deno.writeTextFile(path, line + "\n", { append: true, create: true });
 }
-

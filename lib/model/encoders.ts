@@ -99,12 +99,16 @@ export function parameterShapes(c: ModelConfig): [string, number[]][] {
     [`${name}.weight`, [out, inp]],
     [`${name}.bias`, [out]],
   ];
-  const norm = (name: string): [string, number[]][] => [[`${name}.weight`, [h]], [`${name}.bias`, [h]]];
+  const norm = (
+    name: string,
+  ): [string, number[]][] => [[`${name}.weight`, [h]], [`${name}.bias`, [h]]];
   const shapes: [string, number[]][] = [];
   const p = c.modelType;
   shapes.push([`${p}.embeddings.word_embeddings.weight`, [c.vocabSize, h]]);
   shapes.push([`${p}.embeddings.position_embeddings.weight`, [c.maxPositions, h]]);
-  if (p === "bert") shapes.push([`${p}.embeddings.token_type_embeddings.weight`, [c.typeVocabSize, h]]);
+  if (p === "bert") {
+    shapes.push([`${p}.embeddings.token_type_embeddings.weight`, [c.typeVocabSize, h]]);
+  }
   shapes.push(...norm(`${p}.embeddings.LayerNorm`));
   for (let i = 0; i < c.numLayers; i++) {
     if (p === "distilbert") {

@@ -52,18 +52,20 @@ export function embed(ids: tf.Tensor, table: tf.Tensor, paddingIdx?: number): tf
   const indices = ids.toInt();
   if (paddingIdx === undefined) return tf.gather(table, indices);
   // deno-lint-ignore no-explicit-any -- customGrad's typing takes one input; we pass two.
-  const lookup = tf.customGrad(((t: tf.Tensor, i: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([i]);
-    const [rows, width] = t.shape as [number, number];
-    return {
-      value: tf.gather(t, i),
-      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
-        const kept = tf.notEqual(saved, paddingIdx).toFloat().expandDims(-1);
-        const grads = dy.mul(kept).reshape([-1, width]);
-        return [tf.unsortedSegmentSum(grads, saved.reshape([-1]), rows), tf.zerosLike(saved)];
-      },
-    };
-  }) as any) as unknown as (t: tf.Tensor, i: tf.Tensor) => tf.Tensor;
+  const lookup = tf.customGrad(
+    ((t: tf.Tensor, i: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([i]);
+      const [rows, width] = t.shape as [number, number];
+      return {
+        value: tf.gather(t, i),
+        gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
+          const kept = tf.notEqual(saved, paddingIdx).toFloat().expandDims(-1);
+          const grads = dy.mul(kept).reshape([-1, width]);
+          return [tf.unsortedSegmentSum(grads, saved.reshape([-1]), rows), tf.zerosLike(saved)];
+        },
+      };
+    }) as any,
+  ) as unknown as (t: tf.Tensor, i: tf.Tensor) => tf.Tensor;
   return lookup(table, indices);
 }
 
@@ -104,6 +106,10 @@ export function selfAttention(
   const v = split(linear(x, weights, names.value));
   const scores = tf.matMul(q, k, false, true).add(mask);
   const probabilities = dropout(tf.softmax(scores, -1), attentionDropout, training);
-  const context = tf.matMul(probabilities, v).transpose([0, 2, 1, 3]).reshape([batch, length, hidden]);
+  const context = tf.matMul(probabilities, v).transpose([0, 2, 1, 3]).reshape([
+    batch,
+    length,
+    hidden,
+  ]);
   return linear(context, weights, names.output);
 }

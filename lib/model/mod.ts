@@ -1,5 +1,5 @@
 /** DistilBERT and BERT question-answering models on TensorFlow.js, with Hugging Face checkpoints. */
-export { QuestionAnsweringModel, type LoadOptions } from "./model.ts";
+export { type LoadOptions, QuestionAnsweringModel } from "./model.ts";
 export type { EncoderInputs } from "./encoders.ts";
 export { parameterShapes } from "./encoders.ts";
 export { type SpanLabels, type SpanLogits, spanLoss } from "./qa_model.ts";

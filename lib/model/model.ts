@@ -77,7 +77,9 @@ export class QuestionAnsweringModel {
     if (missing.length > 0) {
       log(
         `Some weights of ${className} were not initialized from the model checkpoint at ` +
-          `${nameOrPath} and are newly initialized: [${missing.map((n) => `'${n}'`).join(", ")}]\n` +
+          `${nameOrPath} and are newly initialized: [${
+            missing.map((n) => `'${n}'`).join(", ")
+          }]\n` +
           "You should probably TRAIN this model on a down-stream task to be able to use it for " +
           "predictions and inference.",
       );

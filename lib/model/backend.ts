@@ -1,0 +1,166 @@
+/**
+ * The TensorFlow.js compute backend for training and inference.
+ *
+ * `initBackend()` picks the wasm backend (XNNPACK, SIMD) and falls back to the pure-JavaScript cpu
+ * backend when wasm cannot start; either way it first registers our kernels (`./kernels/mod.ts`),
+ * which fill the gaps of the wasm backend for BERT training.
+ */
+
+// The full package, as the model code uses: it also registers the gradients and chained ops.
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { registerCustomKernels } from "./kernels/mod.ts";
+
+/** Backends `initBackend` knows. "node" and "webgpu" are named for the future: they throw now. */
+export type BackendName = "auto" | "wasm" | "cpu" | "node" | "webgpu";
+
+/** Options of `initBackend`. */
+export interface InitBackendOptions {
+  /**
+   * Folder (path or file: URL) holding tfjs-backend-wasm's .wasm files; found if omitted. Only the
+   * first start of wasm in a process reads it.
+   */
+  wasmDir?: string;
+}
+
+const WASM_FILE = "tfjs-backend-wasm-simd.wasm";
+const NODE_PACKAGE = "@tensorflow/tfjs-node";
+
+let wasmPathsSet = false;
+/** Why tfjs failed to start wasm, once it has: it does not recover in the same process. */
+let wasmFailure: string | null = null;
+let fallbackLogged = false;
+
+/**
+ * Selects the compute backend and returns the name tfjs now uses ("wasm" or "cpu").
+ *
+ * - "auto" (default): wasm, or cpu if wasm fails to start (logged once, with the reason).
+ * - "wasm" / "cpu": that backend, or an error.
+ * - "node": tfjs-node (native TensorFlow) is not installed in this project; the error says how to
+ *   add it.
+ * - "webgpu": not available yet; throws.
+ */
+export async function initBackend(
+  name: BackendName = "auto",
+  options: InitBackendOptions = {},
+): Promise<string> {
+  registerCustomKernels();
+  silenceNodeBanner();
+  switch (name) {
+    case "cpu":
+      return await useBackend("cpu");
+    case "wasm":
+      return await useWasm(options.wasmDir);
+    case "auto":
+      try {
+        return await useWasm(options.wasmDir);
+      } catch (err) {
+        if (!fallbackLogged) {
+          fallbackLogged = true;
+          console.warn(`wasm backend unavailable, using cpu: ${(err as Error).message}`);
+        }
+        return await useBackend("cpu");
+      }
+    case "node":
+      return await useNode();
+    case "webgpu":
+      throw new Error(
+        'backend "webgpu" is not available yet (@tensorflow/tfjs-backend-webgpu is not wired ' +
+          'in); use "auto", "wasm" or "cpu"',
+      );
+    default:
+      throw new Error(`unknown backend "${name}"; use "auto", "wasm" or "cpu"`);
+  }
+}
+
+async function useBackend(name: string): Promise<string> {
+  // When a backend fails to start, tfjs logs the cause itself (console.warn).
+  if (!(await tf.setBackend(name))) {
+    throw new Error(`tfjs could not start the ${name} backend (its warning above says why)`);
+  }
+  await tf.ready();
+  return tf.getBackend();
+}
+
+async function useWasm(wasmDir?: string): Promise<string> {
+  if (wasmFailure != null) throw new Error(wasmFailure);
+  if (typeof WebAssembly !== "object") throw new Error("this runtime has no WebAssembly");
+  if (!wasmPathsSet) {
+    setWasmPaths(wasmDir == null ? findWasmDir() : checkWasmDir(toDirUrl(wasmDir)));
+    wasmPathsSet = true;
+  }
+  try {
+    return await useBackend("wasm");
+  } catch (err) {
+    wasmFailure = (err as Error).message;
+    throw err;
+  }
+}
+
+/**
+ * The folder of tfjs-backend-wasm's .wasm files, as a file: URL ending in "/": next to the
+ * package's main module as Deno resolves it, else in the node_modules folder of this checkout.
+ */
+function findWasmDir(): string {
+  const tried: string[] = [];
+  try {
+    const main = import.meta.resolve("@tensorflow/tfjs-backend-wasm");
+    if (main.startsWith("file:")) return checkWasmDir(new URL("./", main).href);
+    tried.push(`${main} (not a file)`);
+  } catch (err) {
+    tried.push(`import.meta.resolve: ${(err as Error).message}`);
+  }
+  const local = new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
+  try {
+    return checkWasmDir(local.href);
+  } catch (err) {
+    tried.push((err as Error).message);
+  }
+  throw new Error(`cannot find ${WASM_FILE}: ${tried.join("; ")}`);
+}
+
+function toDirUrl(dir: string): string {
+  const url = new URL(dir, `file://${Deno.cwd()}/`).href;
+  return url.endsWith("/") ? url : url + "/";
+}
+
+function checkWasmDir(dirUrl: string): string {
+  const file = new URL(WASM_FILE, dirUrl);
+  try {
+    Deno.statSync(file);
+  } catch {
+    throw new Error(`${file.pathname} not found`);
+  }
+  return dirUrl;
+}
+
+/**
+ * tfjs-backend-cpu prints "Hi, looks like you are running TensorFlow.js in Node.js. To speed things
+ * up dramatically, install our node backend..." on its first tensor when IS_NODE is true (it is,
+ * under Deno). Turning IS_NODE off would change how tfjs and Emscripten load files, so instead the
+ * cpu backend is told it has already been used.
+ */
+function silenceNodeBanner(): void {
+  const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
+  if (cpu != null) cpu.firstUse = false;
+}
+
+/**
+ * The seam for @tensorflow/tfjs-node (native TensorFlow, backend name "tensorflow"). It is not a
+ * dependency: its install script downloads libtensorflow, which this project's environment cannot.
+ * If it were added to deno.json and installed, this would load it; that path is untested.
+ */
+async function useNode(): Promise<string> {
+  const specifier = NODE_PACKAGE; // a variable: not resolved unless asked for
+  try {
+    await import(specifier);
+  } catch (err) {
+    throw new Error(
+      `backend "node" needs ${NODE_PACKAGE}, which is not installed (${(err as Error).message}). ` +
+        `To add it: put "${NODE_PACKAGE}": "npm:${NODE_PACKAGE}@${tf.version_core}" in deno.json ` +
+        `"imports", run \`deno install --allow-scripts=npm:${NODE_PACKAGE}\` (its install script ` +
+        'downloads libtensorflow), then retry; or use "auto", "wasm" or "cpu".',
+    );
+  }
+  return await useBackend("tensorflow");
+}

@@ -1,0 +1,89 @@
+/**
+ * Kernels we add to (or replace in) the tfjs backends: what training a BERT needs that
+ * tfjs-backend-wasm 4.22 lacks or runs slowly. `registerCustomKernels` installs them (the
+ * backend's `initBackend` does so); the benchmark also uses it to switch them off again.
+ */
+
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { batchMatMulWasm, fusedMatMulWasm } from "./batch_mat_mul.ts";
+import {
+  unsortedSegmentSumCpuConfig,
+  unsortedSegmentSumWasmConfig,
+} from "./unsorted_segment_sum.ts";
+
+export { segmentSum } from "./unsorted_segment_sum.ts";
+
+/** Which groups of custom kernels to have registered. */
+export interface CustomKernels {
+  /** wasm BatchMatMul and _FusedMatMul on XNNPACK for batched and transposed products. */
+  matMul: boolean;
+  /** UnsortedSegmentSum (tf.gather's gradient) for wasm (missing) and cpu (very slow). */
+  segmentSum: boolean;
+}
+
+/** The stock kernels we replace, captured once, to restore them. */
+let stock: Map<string, tf.KernelConfig | undefined> | null = null;
+
+function key(config: { kernelName: string; backendName: string }): string {
+  return `${config.backendName}_${config.kernelName}`;
+}
+
+/** Our kernels, by group, built on the stock ones (captured on first use). */
+function customConfigs(): Record<keyof CustomKernels, tf.KernelConfig[]> {
+  if (stock == null) {
+    stock = new Map();
+    const names: [string, string][] = [
+      [tf.BatchMatMul, "wasm"],
+      [tf._FusedMatMul, "wasm"],
+      [tf.UnsortedSegmentSum, "wasm"],
+      [tf.UnsortedSegmentSum, "cpu"],
+    ];
+    for (const [kernelName, backendName] of names) {
+      stock.set(key({ kernelName, backendName }), tf.getKernel(kernelName, backendName));
+    }
+  }
+  const batchMatMul = stock.get(key({ kernelName: tf.BatchMatMul, backendName: "wasm" }));
+  const fusedMatMul = stock.get(key({ kernelName: tf._FusedMatMul, backendName: "wasm" }));
+  if (batchMatMul == null || fusedMatMul == null) {
+    throw new Error("tfjs-backend-wasm did not register BatchMatMul and _FusedMatMul");
+  }
+  const fastBatchMatMul = batchMatMulWasm(batchMatMul);
+  return {
+    matMul: [fastBatchMatMul, fusedMatMulWasm(fusedMatMul, fastBatchMatMul)],
+    segmentSum: [unsortedSegmentSumWasmConfig, unsortedSegmentSumCpuConfig],
+  };
+}
+
+/** Puts `config` (or nothing) in the kernel registry in place of what is there. */
+function setKernel(kernelName: string, backendName: string, config?: tf.KernelConfig): void {
+  if (tf.getKernel(kernelName, backendName) != null) tf.unregisterKernel(kernelName, backendName);
+  if (config != null) tf.registerKernel(config);
+}
+
+let current: CustomKernels = { matMul: false, segmentSum: false };
+let built: Record<keyof CustomKernels, tf.KernelConfig[]> | null = null;
+
+/**
+ * Registers our kernels (by default all of them), or restores the stock ones for a group set to
+ * false. Safe to call repeatedly, before or after the backend starts.
+ * - wasm `UnsortedSegmentSum`: missing; it is the gradient of `tf.gather`, i.e. of embeddings.
+ * - cpu `UnsortedSegmentSum`: the stock one is O(numSegments × size), hours for a vocabulary.
+ * - wasm `BatchMatMul` and `_FusedMatMul` routed onto XNNPACK for batched and transposed
+ *   products (the stock ones fall back to a loop 10-30× slower, where the fused one also adds
+ *   the wrong bias).
+ */
+export function registerCustomKernels(
+  which: CustomKernels = { matMul: true, segmentSum: true },
+): void {
+  built ??= customConfigs();
+  for (const group of ["matMul", "segmentSum"] as const) {
+    if (which[group] === current[group]) continue;
+    for (const config of built[group]) {
+      const replacement = which[group] ? config : stock!.get(key(config));
+      setKernel(config.kernelName, config.backendName, replacement);
+    }
+  }
+  current = { ...which };
+}
