@@ -64,7 +64,7 @@ export function embed(ids: tf.Tensor, table: tf.Tensor, paddingIdx?: number): tf
           return [tf.unsortedSegmentSum(grads, saved.reshape([-1]), rows), tf.zerosLike(saved)];
         },
       };
-    }) as unknown as tf.CustomGradientFunc<tf.Tensor>,
+    }) as unknown as Parameters<typeof tf.customGrad>[0],
   ) as unknown as (t: tf.Tensor, i: tf.Tensor) => tf.Tensor;
   return lookup(table, indices);
 }
