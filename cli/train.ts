@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { dirname } from "node:path";
 import { loadSquad } from "../lib/data/mod.ts";
 import { prepareTrainFeatures } from "../lib/features/mod.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
@@ -85,6 +86,8 @@ export function trainCommand(program: Command): void {
 
 async function train(args: TrainArgs): Promise<void> {
   await startBackend(args.backend);
+  await Deno.mkdir(args.output, { recursive: true });
+  if (args.log) await Deno.mkdir(dirname(args.log), { recursive: true });
   const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
   const featureOptions = {
     maxLength: args.maxLength,
