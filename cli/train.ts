@@ -24,6 +24,7 @@ interface TrainArgs extends ModelArgs {
   epochs: number;
   maxSteps?: number;
   batchSize: number;
+  microBatchSize: number;
   learningRate: number;
   weightDecay: number;
   warmupRatio: number;
@@ -55,6 +56,12 @@ export function trainCommand(program: Command): void {
       positiveInt("--max-steps"),
     )
     .option("--batch-size <n>", "features per step", positiveInt("--batch-size"), 16)
+    .option(
+      "--micro-batch-size <n>",
+      "features per forward/backward pass (gradients of a batch's parts are averaged)",
+      positiveInt("--micro-batch-size"),
+      16,
+    )
     .option("--learning-rate <lr>", "peak learning rate", positiveNumber("--learning-rate"), 2e-5)
     .option("--weight-decay <w>", "AdamW weight decay", nonNegativeNumber("--weight-decay"), 0.01)
     .option(
@@ -117,6 +124,7 @@ async function train(args: TrainArgs): Promise<void> {
     epochs: args.epochs,
     maxSteps: args.maxSteps,
     batchSize: args.batchSize,
+    microBatchSize: args.microBatchSize,
     learningRate: args.learningRate,
     weightDecay: args.weightDecay,
     warmupRatio: args.warmupRatio,

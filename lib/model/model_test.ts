@@ -74,7 +74,8 @@ for (const kind of ["distilbert", "bert"] as const) {
       const batch = trainFeatures.slice(expected.step * 8, expected.step * 8 + 8);
       const inputs = inputsOf(batch);
       const labels = labelsOf(batch);
-      const result = trainStep(model, optimizer, inputs, labels, schedule(expected.step), 1.0);
+      const part = { inputs, labels, size: batch.length };
+      const result = trainStep(model, optimizer, part, schedule(expected.step), 1.0);
       disposeBatch(inputs, labels);
       assertEquals(result.lr, expected.lr);
       assert(Math.abs(result.loss - expected.loss) <= 1e-4 * expected.loss, `loss ${result.loss}`);

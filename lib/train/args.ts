@@ -7,6 +7,11 @@ export interface TrainingArguments {
   /** Stop after this many optimizer steps, overriding `epochs`. */
   maxSteps?: number;
   batchSize: number;
+  /**
+   * Features per forward/backward pass; a batch is split into such micro-batches and their
+   * gradients averaged (the same step, less memory: the wasm heap holds at most 2 GB).
+   */
+  microBatchSize?: number;
   learningRate: number;
   weightDecay: number;
   /** Fraction of the steps spent warming the learning rate up from 0. */
@@ -31,6 +36,7 @@ export function defaultArguments(outputDir: string): TrainingArguments {
     outputDir,
     epochs: 3,
     batchSize: 16,
+    microBatchSize: 16,
     learningRate: 2e-5,
     weightDecay: 0.01,
     warmupRatio: 0,

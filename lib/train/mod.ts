@@ -4,5 +4,5 @@ export { defaultArguments, type TrainingArguments } from "./args.ts";
 export { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 export { epochOrder } from "./order.ts";
 export { linearSchedule } from "./schedule.ts";
-export { type StepResult, trainStep } from "./step.ts";
+export { type MicroBatch, type StepResult, trainStep } from "./step.ts";
 export { type LogEntry, Trainer, type TrainerCallbacks } from "./trainer.ts";

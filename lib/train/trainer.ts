@@ -13,7 +13,7 @@ import type { TrainingArguments } from "./args.ts";
 import { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 import { epochOrder } from "./order.ts";
 import { linearSchedule } from "./schedule.ts";
-import { trainStep } from "./step.ts";
+import { type MicroBatch, trainStep } from "./step.ts";
 
 /** One line of the training log (`--log FILE.jsonl`, `trainer_state.json`'s log_history). */
 export interface LogEntry {
@@ -81,17 +81,15 @@ export class Trainer {
       const epoch = Math.floor(step / this.stepsPerEpoch);
       const batch = this.#batch(step);
       const started = performance.now();
-      const inputs = inputsOf(batch);
-      const labels = labelsOf(batch);
+      const parts = microBatches(batch, this.args.microBatchSize ?? batch.length);
       const result = trainStep(
         this.model,
         this.optimizer,
-        inputs,
-        labels,
+        parts,
         schedule(step),
         this.args.maxGradNorm,
       );
-      disposeBatch(inputs, labels);
+      for (const part of parts) disposeBatch(part.inputs, part.labels);
       const seconds = (performance.now() - started) / 1000;
       this.state.globalStep = step + 1;
       window = {
@@ -166,4 +164,14 @@ export class Trainer {
     this.state.logHistory.push(entry);
     await this.callbacks.onLog?.(entry);
   }
+}
+
+// A batch as tensors, cut into pieces of at most `size` features.
+function microBatches(batch: FeatureLike[], size: number): MicroBatch[] {
+  const parts: MicroBatch[] = [];
+  for (let from = 0; from < batch.length; from += size) {
+    const features = batch.slice(from, from + size);
+    parts.push({ inputs: inputsOf(features), labels: labelsOf(features), size: features.length });
+  }
+  return parts;
 }

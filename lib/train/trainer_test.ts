@@ -5,8 +5,16 @@ import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
 import type { TrainFeature } from "../features/mod.ts";
 import { initBackend } from "../model/backend.ts";
-import { QuestionAnsweringModel } from "../model/mod.ts";
-import { defaultArguments, epochOrder, linearSchedule, type LogEntry, Trainer } from "./mod.ts";
+import { inputsOf, labelsOf, QuestionAnsweringModel } from "../model/mod.ts";
+import {
+  AdamW,
+  defaultArguments,
+  epochOrder,
+  linearSchedule,
+  type LogEntry,
+  Trainer,
+  trainStep,
+} from "./mod.ts";
 
 await initBackend("auto");
 const TINY = sharedPath("golden/models/tiny-distilbert-init");
@@ -125,4 +133,26 @@ Deno.test("epoch order is a seeded shuffle, the same on every call", () => {
   assert(JSON.stringify(a) !== JSON.stringify(epochOrder(50, 2, 42, true)));
   assertEquals([...a].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
   assertEquals(epochOrder(5, 0, 42, false), [0, 1, 2, 3, 4]);
+});
+
+Deno.test("micro-batches give the same step as the whole batch", async () => {
+  const [whole, split] = [await load(), await load()];
+  const batch = features.slice(0, 8);
+  const part = (f: TrainFeature[]) => ({
+    inputs: inputsOf(f),
+    labels: labelsOf(f),
+    size: f.length,
+  });
+  const a = trainStep(whole, new AdamW(whole.weights, { weightDecay: 0.01 }), part(batch), 5e-4, 1);
+  const halves = [part(batch.slice(0, 4)), part(batch.slice(4))];
+  const b = trainStep(split, new AdamW(split.weights, { weightDecay: 0.01 }), halves, 5e-4, 1);
+  assert(Math.abs(a.loss - b.loss) <= 1e-6 * a.loss, `${a.loss} vs ${b.loss}`);
+  assert(Math.abs(a.gradNorm - b.gradNorm) <= 1e-5 * a.gradNorm, `${a.gradNorm} vs ${b.gradNorm}`);
+  const wordA = await whole.weights.get("distilbert.embeddings.word_embeddings.weight")!.data();
+  const wordB = await split.weights.get("distilbert.embeddings.word_embeddings.weight")!.data();
+  let worst = 0;
+  for (let i = 0; i < wordA.length; i++) worst = Math.max(worst, Math.abs(wordA[i] - wordB[i]));
+  assert(worst <= 1e-6, `embedding weights differ by ${worst}`);
+  whole.dispose();
+  split.dispose();
 });
