@@ -25,6 +25,7 @@ interface TrainArgs extends ModelArgs {
   maxSteps?: number;
   batchSize: number;
   microBatchSize: number;
+  workers: number;
   learningRate: number;
   weightDecay: number;
   warmupRatio: number;
@@ -61,6 +62,12 @@ export function trainCommand(program: Command): void {
       "features per forward/backward pass (gradients of a batch's parts are averaged)",
       positiveInt("--micro-batch-size"),
       16,
+    )
+    .option(
+      "--workers <n>",
+      "threads computing gradients, one wasm instance each (default: one per core)",
+      positiveInt("--workers"),
+      navigator.hardwareConcurrency,
     )
     .option("--learning-rate <lr>", "peak learning rate", positiveNumber("--learning-rate"), 2e-5)
     .option("--weight-decay <w>", "AdamW weight decay", nonNegativeNumber("--weight-decay"), 0.01)
@@ -125,6 +132,7 @@ async function train(args: TrainArgs): Promise<void> {
     maxSteps: args.maxSteps,
     batchSize: args.batchSize,
     microBatchSize: args.microBatchSize,
+    workers: args.backend === "cpu" ? 1 : args.workers,
     learningRate: args.learningRate,
     weightDecay: args.weightDecay,
     warmupRatio: args.warmupRatio,

@@ -43,14 +43,31 @@ export class QuestionAnsweringModel {
     nameOrPath: string,
     options: LoadOptions = {},
   ): Promise<QuestionAnsweringModel> {
-    const log = options.log ?? console.warn;
     const checkpoint = await readCheckpoint(nameOrPath);
-    const { config } = checkpoint;
-    const stored = normalizeNames(checkpoint.weights, config.modelType);
+    return QuestionAnsweringModel.fromWeights(checkpoint.config, checkpoint.weights, {
+      ...options,
+      source: nameOrPath,
+      folder: checkpoint.folder,
+    });
+  }
+
+  /**
+   * A model from a config and float32 weights under Hugging Face names (prefix-less and
+   * gamma/beta names accepted); missing QA head weights are initialised, with transformers' warning.
+   */
+  static fromWeights(
+    config: ModelConfig,
+    stored: Map<string, { shape: number[]; data: Float32Array }>,
+    options: LoadOptions & { source?: string; folder?: string } = {},
+  ): QuestionAnsweringModel {
+    const log = options.log ?? console.warn;
+    const source = options.source ?? "weights";
+    const folder = options.folder ?? source;
+    const named = normalizeNames(stored, config.modelType);
     const weights: Weights = new Map();
     const missing: string[] = [];
     parameterShapes(config).forEach(([name, shape], i) => {
-      const found = stored.get(name);
+      const found = named.get(name);
       if (!found) {
         missing.push(name);
         const value = initialValue(config, name, shape, (options.seed ?? 42) + i);
@@ -59,8 +76,9 @@ export class QuestionAnsweringModel {
         return;
       }
       if (found.shape.join(",") !== shape.join(",")) {
+        tf.dispose([...weights.values()]);
         throw new Error(
-          `${checkpoint.folder}: tensor ${name} has shape [${found.shape}], the config asks for [${shape}]`,
+          `${folder}: tensor ${name} has shape [${found.shape}], the config asks for [${shape}]`,
         );
       }
       weights.set(name, tf.variable(tf.tensor(found.data, shape, "float32"), true));
@@ -69,7 +87,7 @@ export class QuestionAnsweringModel {
     if (encoderMissing.length > 0) {
       tf.dispose([...weights.values()]);
       throw new Error(
-        `${checkpoint.folder}: not a ${config.modelType} checkpoint of this shape; missing tensors: ` +
+        `${folder}: not a ${config.modelType} checkpoint of this shape; missing tensors: ` +
           encoderMissing.slice(0, 5).join(", ") + (encoderMissing.length > 5 ? ", ..." : ""),
       );
     }
@@ -77,22 +95,38 @@ export class QuestionAnsweringModel {
     if (missing.length > 0) {
       log(
         `Some weights of ${className} were not initialized from the model checkpoint at ` +
-          `${nameOrPath} and are newly initialized: [${
-            missing.map((n) => `'${n}'`).join(", ")
-          }]\n` +
+          `${source} and are newly initialized: [${missing.map((n) => `'${n}'`).join(", ")}]\n` +
           "You should probably TRAIN this model on a down-stream task to be able to use it for " +
           "predictions and inference.",
       );
     }
-    const unused = [...stored.keys()].filter((name) => !weights.has(name));
+    const unused = [...named.keys()].filter((name) => !weights.has(name));
     if (unused.length > 0) {
       log(
-        `Some weights of the model checkpoint at ${nameOrPath} were not used when initializing ` +
+        `Some weights of the model checkpoint at ${source} were not used when initializing ` +
           `${className}: [${unused.slice(0, 8).map((n) => `'${n}'`).join(", ")}` +
           `${unused.length > 8 ? ", ..." : ""}]`,
       );
     }
-    return new QuestionAnsweringModel(config, weights, checkpoint.folder);
+    return new QuestionAnsweringModel(config, weights, folder);
+  }
+
+  /** The weights as float32 arrays under their Hugging Face names. */
+  async weightArrays(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+    const out = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [name, w] of this.weights) {
+      out.set(name, { shape: w.shape, data: (await w.data()) as Float32Array });
+    }
+    return out;
+  }
+
+  /** Overwrites every weight with the given values (same names and shapes). */
+  assignWeights(values: Map<string, { data: Float32Array }>): void {
+    for (const [name, variable] of this.weights) {
+      const value = values.get(name);
+      if (!value) throw new Error(`assignWeights: no value for ${name}`);
+      tf.tidy(() => variable.assign(tf.tensor(value.data, variable.shape, "float32")));
+    }
   }
 
   /** Start/end logits of a batch; dropout only when `training`. */
@@ -114,11 +148,7 @@ export class QuestionAnsweringModel {
 
   /** Writes config.json + model.safetensors (+ the tokenizer files of `tokenizerFolder`). */
   async save(folder: string, options: { tokenizerFolder?: string } = {}): Promise<void> {
-    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [name, w] of this.weights) {
-      tensors.set(name, { shape: w.shape, data: (await w.data()) as Float32Array });
-    }
-    await writeCheckpoint(folder, this.config, tensors, options);
+    await writeCheckpoint(folder, this.config, await this.weightArrays(), options);
   }
 
   /** Frees every weight. */

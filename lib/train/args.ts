@@ -12,6 +12,8 @@ export interface TrainingArguments {
    * gradients averaged (the same step, less memory: the wasm heap holds at most 2 GB).
    */
   microBatchSize?: number;
+  /** Threads computing gradients (data parallel, one wasm instance each); 1: this thread only. */
+  workers?: number;
   learningRate: number;
   weightDecay: number;
   /** Fraction of the steps spent warming the learning rate up from 0. */

@@ -4,5 +4,13 @@ export { defaultArguments, type TrainingArguments } from "./args.ts";
 export { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 export { epochOrder } from "./order.ts";
 export { linearSchedule } from "./schedule.ts";
-export { type MicroBatch, type StepResult, trainStep } from "./step.ts";
+export {
+  accumulateGradients,
+  applyGradients,
+  type Gradients,
+  type MicroBatch,
+  type StepResult,
+  trainStep,
+} from "./step.ts";
+export { GradientWorkers } from "./workers.ts";
 export { type LogEntry, Trainer, type TrainerCallbacks } from "./trainer.ts";

@@ -19,20 +19,22 @@ export interface MicroBatch {
   size: number;
 }
 
+/** Mean loss and mean gradients (by parameter name) of a batch. */
+export interface Gradients {
+  loss: number;
+  grads: tf.NamedTensorMap;
+}
+
 /**
- * Forward with dropout and backward over the micro-batches of one batch, their gradients averaged
- * by size (the same mean gradient as the whole batch at once, in less memory); then clipping to
- * `maxGradNorm` (0 or Infinity: none) and the AdamW update at learning rate `lr`.
+ * Forward with dropout and backward over the micro-batches of one batch; each part's loss and
+ * gradients count `part.size / total` (`total` defaults to the parts' sizes), which gives the
+ * mean over the whole batch in less memory.
  */
-export function trainStep(
+export function accumulateGradients(
   model: QuestionAnsweringModel,
-  optimizer: AdamW,
-  batch: MicroBatch[] | MicroBatch,
-  lr: number,
-  maxGradNorm: number,
-): StepResult {
-  const parts = Array.isArray(batch) ? batch : [batch];
-  const total = parts.reduce((n, part) => n + part.size, 0);
+  parts: MicroBatch[],
+  total = parts.reduce((n, part) => n + part.size, 0),
+): Gradients {
   const names = new Map([...model.weights].map(([name, v]) => [v.name, name]));
   const summed: tf.NamedTensorMap = {};
   let loss = 0;
@@ -53,8 +55,33 @@ export function trainStep(
     }
     tf.dispose([value, ...Object.values(grads)]);
   }
-  const clipped = clipGradNorm(summed, maxGradNorm > 0 ? maxGradNorm : Infinity);
+  return { loss, grads: summed };
+}
+
+/**
+ * Clips `grads` to `maxGradNorm` (0 or Infinity: no clipping) and applies AdamW at `lr`; the
+ * gradients are disposed. Returns the norm before clipping.
+ */
+export function applyGradients(
+  optimizer: AdamW,
+  grads: tf.NamedTensorMap,
+  lr: number,
+  maxGradNorm: number,
+): number {
+  const clipped = clipGradNorm(grads, maxGradNorm > 0 ? maxGradNorm : Infinity);
   optimizer.step(clipped.grads, lr);
-  tf.dispose([...Object.values(summed), ...Object.values(clipped.grads)]);
-  return { loss, gradNorm: clipped.norm, lr };
+  tf.dispose([...Object.values(grads), ...Object.values(clipped.grads)]);
+  return clipped.norm;
+}
+
+/** A whole step in this thread: `accumulateGradients`, then `applyGradients`. */
+export function trainStep(
+  model: QuestionAnsweringModel,
+  optimizer: AdamW,
+  batch: MicroBatch[] | MicroBatch,
+  lr: number,
+  maxGradNorm: number,
+): StepResult {
+  const { loss, grads } = accumulateGradients(model, Array.isArray(batch) ? batch : [batch]);
+  return { loss, gradNorm: applyGradients(optimizer, grads, lr, maxGradNorm), lr };
 }

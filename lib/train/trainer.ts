@@ -13,7 +13,8 @@ import type { TrainingArguments } from "./args.ts";
 import { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 import { epochOrder } from "./order.ts";
 import { linearSchedule } from "./schedule.ts";
-import { type MicroBatch, trainStep } from "./step.ts";
+import { applyGradients, type MicroBatch, type StepResult, trainStep } from "./step.ts";
+import { GradientWorkers } from "./workers.ts";
 
 /** One line of the training log (`--log FILE.jsonl`, `trainer_state.json`'s log_history). */
 export interface LogEntry {
@@ -41,6 +42,7 @@ export class Trainer {
   readonly optimizer: AdamW;
   state: TrainerState = { globalStep: 0, logHistory: [] };
   #order?: { epoch: number; indices: number[] };
+  #pool?: GradientWorkers;
 
   constructor(
     readonly model: QuestionAnsweringModel,
@@ -81,15 +83,7 @@ export class Trainer {
       const epoch = Math.floor(step / this.stepsPerEpoch);
       const batch = this.#batch(step);
       const started = performance.now();
-      const parts = microBatches(batch, this.args.microBatchSize ?? batch.length);
-      const result = trainStep(
-        this.model,
-        this.optimizer,
-        parts,
-        schedule(step),
-        this.args.maxGradNorm,
-      );
-      for (const part of parts) disposeBatch(part.inputs, part.labels);
+      const result = await this.#step(batch, schedule(step));
       const seconds = (performance.now() - started) / 1000;
       this.state.globalStep = step + 1;
       window = {
@@ -124,7 +118,30 @@ export class Trainer {
         await this.saveCheckpoint();
       }
     }
+    this.close();
     return this.state.logHistory;
+  }
+
+  // One optimizer step, in this thread or shared out to gradient workers.
+  async #step(batch: TrainFeature[], lr: number): Promise<StepResult> {
+    const microBatchSize = this.args.microBatchSize ?? batch.length;
+    const workers = this.args.workers ?? 1;
+    if (workers > 1) {
+      this.#pool ??= await GradientWorkers.start(this.model, workers);
+      const { loss, grads } = await this.#pool.gradients(this.model, batch, microBatchSize);
+      const gradNorm = applyGradients(this.optimizer, grads, lr, this.args.maxGradNorm);
+      return { loss, gradNorm, lr };
+    }
+    const parts = microBatches(batch, microBatchSize);
+    const result = trainStep(this.model, this.optimizer, parts, lr, this.args.maxGradNorm);
+    for (const part of parts) disposeBatch(part.inputs, part.labels);
+    return result;
+  }
+
+  /** Stops the gradient workers, if any were started. */
+  close(): void {
+    this.#pool?.close();
+    this.#pool = undefined;
   }
 
   /** Mean QA loss over the evaluation features, without dropout. */

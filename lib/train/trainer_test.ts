@@ -156,3 +156,30 @@ Deno.test("micro-batches give the same step as the whole batch", async () => {
   whole.dispose();
   split.dispose();
 });
+
+Deno.test("two gradient workers give the same steps as one thread", async () => {
+  const run = async (workers: number) => {
+    const model = await load();
+    const log: LogEntry[] = [];
+    const settings = { ...args(await Deno.makeTempDir()), saveSteps: 0, loggingSteps: 1, workers };
+    await new Trainer(model, settings, features, [], { onLog: (e) => void log.push(e) }).train();
+    const weights = await weightsOf(model);
+    model.dispose();
+    return { log, weights };
+  };
+  const [one, two] = [await run(1), await run(2)];
+  one.log.forEach((entry, i) => {
+    assert(
+      Math.abs(entry.loss! - two.log[i].loss!) <= 1e-5 * entry.loss!,
+      `step ${entry.step} loss`,
+    );
+    assert(
+      Math.abs(entry.grad_norm! - two.log[i].grad_norm!) <= 1e-4 * entry.grad_norm!,
+      "grad norm",
+    );
+  });
+  const word = 0; // distilbert.embeddings.word_embeddings.weight, first in parameter order
+  let worst = 0;
+  one.weights[word].forEach((v, i) => worst = Math.max(worst, Math.abs(v - two.weights[word][i])));
+  assert(worst <= 1e-5, `word embeddings differ by ${worst}`);
+});
