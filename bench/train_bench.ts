@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { initBackend } from "../lib/model/backend.ts";
 import { parseConfig } from "../lib/model/config.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
-import { AdamW, trainStep } from "../lib/train/mod.ts";
+import { AdamW, applyGradients, GradientWorkers, trainStep } from "../lib/train/mod.ts";
 import { sharedPath } from "../test/shared.ts";
 
 // The peer's shapes: layers, hidden, heads, feed-forward width.
@@ -54,9 +54,9 @@ for (const shape of values.shapes!.split(",")) {
   );
 }
 
-function measureOurs(shape: string): { train: number; infer: number; peakRss: number } {
+function shapeConfig(shape: string) {
   const [layers, hidden, heads, ffn] = SHAPES[shape];
-  const config = parseConfig({
+  return parseConfig({
     model_type: "distilbert",
     vocab_size: 30522,
     dim: hidden,
@@ -67,7 +67,10 @@ function measureOurs(shape: string): { train: number; infer: number; peakRss: nu
     dropout: 0.1,
     attention_dropout: 0.1,
   }, `${shape} shape`);
-  const model = QuestionAnsweringModel.fromConfig(config, 0);
+}
+
+function measureOurs(shape: string): { train: number; infer: number; peakRss: number } {
+  const model = QuestionAnsweringModel.fromConfig(shapeConfig(shape), 0);
   const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
   const inputs = {
     inputIds: tf.randomUniform([batch, seq], 0, 30522, "int32") as tf.Tensor2D,
@@ -123,4 +126,30 @@ async function measurePeer(
     console.error(`peer not run: ${(e as Error).message}`);
     return null;
   }
+}
+
+// Training with gradient workers, one wasm instance per core, as `qa train` runs by default.
+async function measureWorkers(shape: string, count: number): Promise<number> {
+  const model = QuestionAnsweringModel.fromConfig(shapeConfig(shape), 0);
+  const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
+  const pool = await GradientWorkers.start(model, count);
+  const random = (n: number) => Math.floor(Math.random() * n);
+  const features = Array.from({ length: batch }, () => ({
+    input_ids: Array.from({ length: seq }, () => random(30522)),
+    attention_mask: new Array(seq).fill(1),
+    start_position: random(seq),
+    end_position: random(seq),
+  }));
+  const step = async () => {
+    const { grads } = await pool.gradients(model, features, batch);
+    applyGradients(optimizer, grads, 2e-5, 1);
+  };
+  await step();
+  const started = performance.now();
+  for (let i = 0; i < steps; i++) await step();
+  const rate = steps * batch / ((performance.now() - started) / 1000);
+  pool.close();
+  optimizer.dispose();
+  model.dispose();
+  return rate;
 }

@@ -62,6 +62,7 @@ const args = {
   batchSize: Number(env("QA_BATCH_SIZE", "16")),
   learningRate: Number(env("QA_LR", "5e-4")),
   loggingSteps: 5,
+  workers: backend === "wasm" ? navigator.hardwareConcurrency : 1,
 };
 console.log(
   `4. training: ${args.epochs} epochs, batch ${args.batchSize}, lr ${args.learningRate}, ` +
