@@ -8,7 +8,7 @@ import {
   readFeaturesWithLogits,
 } from "../lib/postprocess/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
-import { positiveInt } from "./report.ts";
+import { withDecodingOptions } from "./report.ts";
 
 interface PostprocessArgs {
   examples: string;
@@ -23,7 +23,7 @@ interface PostprocessArgs {
 
 /** `qa postprocess`: features with start/end logits → answer texts per question id. */
 export function postprocessCommand(program: Command): void {
-  program.command("postprocess")
+  const command = program.command("postprocess")
     .description("decode answers from start/end logits (n-best search, SQuAD v2 null answers)")
     .requiredOption(
       "--examples <data>",
@@ -33,32 +33,12 @@ export function postprocessCommand(program: Command): void {
       "--features <file>",
       "validation features with start_logits and end_logits (.jsonl[.gz])",
     )
-    .option(
-      "--version-2-with-negative",
-      "allow the empty answer when the null score wins (SQuAD v2)",
-    )
-    .option(
-      "--n-best-size <n>",
-      "top start/end logits to pair up",
-      positiveInt("--n-best-size"),
-      20,
-    )
-    .option(
-      "--max-answer-length <n>",
-      "longest answer in tokens",
-      positiveInt("--max-answer-length"),
-      30,
-    )
     .requiredOption("--out <file>", "PREDICTIONS.json: {question id: answer text}")
-    .option(
-      "--nbest-out <file>",
-      "NBEST.json: the n-best list of each question, as run_qa writes it",
-    )
     .option(
       "--tokenizer <dir|hub-id>",
       "to take the [CLS] id from (default: each feature's first id)",
-    )
-    .action(postprocess);
+    );
+  withDecodingOptions(command).action(postprocess);
 }
 
 async function postprocess(args: PostprocessArgs): Promise<void> {

@@ -5,7 +5,7 @@ import { answersOf, predictDataset } from "../lib/pipeline/mod.ts";
 import { nbestJson } from "../lib/postprocess/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
 import { type ModelArgs, startBackend, withModelOptions } from "./model_args.ts";
-import { positiveInt, reportSkipped } from "./report.ts";
+import { positiveInt, reportSkipped, withDecodingOptions } from "./report.ts";
 
 interface PredictArgs extends ModelArgs {
   model: string;
@@ -26,26 +26,9 @@ export function predictCommand(program: Command): void {
     .requiredOption("--model <dir|hub-id>", "a fine-tuned question-answering checkpoint")
     .requiredOption("--data <data>", "questions and contexts (any data form)")
     .requiredOption("--out <file>", "PREDICTIONS.json: {question id: answer text}")
-    .option(
-      "--version-2-with-negative",
-      "allow the empty answer when the null score wins (SQuAD v2)",
-    )
     .option("--raw-logits <file>", "write each feature with its start/end logits (.jsonl[.gz])")
-    .option("--nbest-out <file>", "NBEST.json: the n-best list of each question")
-    .option("--batch-size <n>", "features per forward pass", positiveInt("--batch-size"), 32)
-    .option(
-      "--n-best-size <n>",
-      "top start/end logits to pair up",
-      positiveInt("--n-best-size"),
-      20,
-    )
-    .option(
-      "--max-answer-length <n>",
-      "longest answer in tokens",
-      positiveInt("--max-answer-length"),
-      30,
-    );
-  withModelOptions(command).action(predict);
+    .option("--batch-size <n>", "features per forward pass", positiveInt("--batch-size"), 32);
+  withDecodingOptions(withModelOptions(command)).action(predict);
 }
 
 async function predict(args: PredictArgs): Promise<void> {

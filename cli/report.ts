@@ -1,3 +1,4 @@
+import type { Command } from "commander";
 import { describeProblem, type ExampleProblem } from "../lib/data/mod.ts";
 
 /** Prints how many examples were left out, by kind, and the first few with file, id and problem. */
@@ -20,4 +21,29 @@ export function positiveInt(name: string): (value: string) => number {
     }
     return n;
   };
+}
+
+/** Adds the decoding options `postprocess` and `predict` share. */
+export function withDecodingOptions(command: Command): Command {
+  return command
+    .option(
+      "--version-2-with-negative",
+      "allow the empty answer when the null score wins (SQuAD v2)",
+    )
+    .option(
+      "--n-best-size <n>",
+      "top start/end logits to pair up",
+      positiveInt("--n-best-size"),
+      20,
+    )
+    .option(
+      "--max-answer-length <n>",
+      "longest answer in tokens",
+      positiveInt("--max-answer-length"),
+      30,
+    )
+    .option(
+      "--nbest-out <file>",
+      "NBEST.json: the n-best list of each question, as run_qa writes it",
+    );
 }
