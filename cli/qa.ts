@@ -1,5 +1,6 @@
 // The command line: `deno task qa <command>`. Each command is a thin driver over lib/.
 import { Command } from "commander";
+import { askCommand } from "./ask.ts";
 import { evaluateCommand } from "./evaluate.ts";
 import { featurizeCommand } from "./featurize.ts";
 import { postprocessCommand } from "./postprocess.ts";
@@ -15,6 +16,7 @@ postprocessCommand(program);
 evaluateCommand(program);
 trainCommand(program);
 predictCommand(program);
+askCommand(program);
 
 try {
   await program.parseAsync(["deno", "qa", ...Deno.args]);

@@ -286,3 +286,36 @@ Deno.test("qa train refuses a checkpoint that is not one, naming the file", asyn
   assert(run.stderr.includes(`${dir}/config.json`), run.stderr);
   assert(run.stderr.includes("gpt2"), run.stderr);
 });
+
+Deno.test("qa ask answers from a context longer than one window, with offsets into it", async () => {
+  const tiny = sharedPath("golden/models/tiny-distilbert-init");
+  const dir = await Deno.makeTempDir();
+  const filler = Array.from({ length: 150 }, (_, i) => `Sentence ${i} says little.`).join(" ");
+  await Deno.writeTextFile(`${dir}/context.txt`, `${filler} The capital of France is Paris.`);
+  const run = await qa(
+    "ask",
+    "--model",
+    tiny,
+    "--question",
+    "What is the capital of France?",
+    "--context-file",
+    `${dir}/context.txt`,
+    "--top-k",
+    "3",
+    "--handle-impossible-answer",
+  );
+  assertEquals(run.code, 0, run.stderr);
+  const answers = JSON.parse(run.stdout) as {
+    answer: string;
+    score: number;
+    start: number;
+    end: number;
+  }[];
+  assertEquals(answers.length, 3);
+  const context = await Deno.readTextFile(`${dir}/context.txt`);
+  for (const a of answers) assertEquals(context.slice(a.start, a.end), a.answer);
+  assert(answers[0].score >= answers[1].score && answers[1].score >= answers[2].score);
+  const missing = await qa("ask", "--model", tiny, "--question", "Why?");
+  assertEquals(missing.code, 1);
+  assert(missing.stderr.includes("--context"), missing.stderr);
+});
