@@ -26,11 +26,14 @@ const { values } = parseArgs({
     batch: { type: "string", default: "16" },
     seq: { type: "string", default: "384" },
     threads: { type: "string", default: "1" },
+    "micro-batch": { type: "string", default: "8" },
   },
 });
 const steps = Number(values.steps);
 const batch = Number(values.batch);
 const seq = Number(values.seq);
+// The wasm heap holds at most 2 GB: larger shapes run a batch as micro-batches (the same step).
+const micro = Math.min(batch, Number(values["micro-batch"]));
 
 const backend = await initBackend("auto");
 console.log(
@@ -90,7 +93,26 @@ function measureOurs(shape: string): { train: number; infer: number; peakRss: nu
   let peakRss = 0;
   const sample = () => peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
   const train = () => {
-    trainStep(model, optimizer, { inputs, labels, size: batch }, 2e-5, 1);
+    const parts = [];
+    for (let from = 0; from < batch; from += micro) {
+      const size = Math.min(micro, batch - from);
+      parts.push({
+        inputs: {
+          inputIds: inputs.inputIds.slice([from, 0], [size, seq]) as tf.Tensor2D,
+          attentionMask: inputs.attentionMask.slice([from, 0], [size, seq]) as tf.Tensor2D,
+        },
+        labels: {
+          startPositions: labels.startPositions.slice([from], [size]) as tf.Tensor1D,
+          endPositions: labels.endPositions.slice([from], [size]) as tf.Tensor1D,
+        },
+        size,
+      });
+    }
+    trainStep(model, optimizer, parts, 2e-5, 1);
+    for (const part of parts) {
+      tf.dispose([part.inputs.inputIds, part.inputs.attentionMask]);
+      tf.dispose([part.labels.startPositions, part.labels.endPositions]);
+    }
     sample();
   };
   const infer = () => {
@@ -148,7 +170,7 @@ async function measureWorkers(shape: string, count: number): Promise<number> {
     end_position: random(seq),
   }));
   const step = async () => {
-    const { grads } = await pool.gradients(model, features, batch);
+    const { grads } = await pool.gradients(model, features, micro);
     applyGradients(optimizer, grads, 2e-5, 1);
   };
   await step();
