@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { AtomicWriter, loadSquad } from "../lib/data/mod.ts";
 import { trainFeatureBatches, validationFeatureBatches } from "../lib/features/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
-import { positiveInt, reportSkipped } from "./report.ts";
+import { withFeatureOptions } from "./model_args.ts";
+import { reportSkipped } from "./report.ts";
 
 interface FeaturizeArgs {
   tokenizer: string;
@@ -16,7 +17,7 @@ interface FeaturizeArgs {
 
 /** `qa featurize`: SQuAD data → tokenized features, one JSON object per line. */
 export function featurizeCommand(program: Command): void {
-  program.command("featurize")
+  const command = program.command("featurize")
     .description("tokenize questions and contexts into model features (prepare_*_features)")
     .requiredOption("--tokenizer <dir|hub-id>", "tokenizer folder or Hugging Face hub id")
     .requiredOption(
@@ -27,16 +28,8 @@ export function featurizeCommand(program: Command): void {
       "--mode <mode>",
       "train (labelled windows) or validation (offsets for decoding)",
     )
-    .option("--max-length <n>", "tokens per window", positiveInt("--max-length"), 384)
-    .option(
-      "--doc-stride <n>",
-      "tokens shared by consecutive windows",
-      positiveInt("--doc-stride"),
-      128,
-    )
-    .requiredOption("--out <file>", "FEATURES.jsonl or FEATURES.jsonl.gz")
-    .option("--strict", "stop at the first unusable question instead of skipping it")
-    .action(featurize);
+    .requiredOption("--out <file>", "FEATURES.jsonl or FEATURES.jsonl.gz");
+  withFeatureOptions(command).action(featurize);
 }
 
 async function featurize(args: FeaturizeArgs): Promise<void> {

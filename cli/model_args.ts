@@ -11,11 +11,9 @@ export interface ModelArgs {
   strict?: boolean;
 }
 
-/** Adds --backend, --tokenizer, --max-length, --doc-stride and --strict to a command. */
-export function withModelOptions(command: Command): Command {
+/** Adds --max-length, --doc-stride and --strict: how questions become features. */
+export function withFeatureOptions(command: Command): Command {
   return command
-    .option("--backend <name>", "auto (wasm, else cpu), wasm or cpu", "auto")
-    .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)")
     .option("--max-length <n>", "tokens per window", positiveInt("--max-length"), 384)
     .option(
       "--doc-stride <n>",
@@ -24,6 +22,15 @@ export function withModelOptions(command: Command): Command {
       128,
     )
     .option("--strict", "stop at the first unusable question instead of skipping it");
+}
+
+/** Adds --backend and --tokenizer, and the feature options, to a model command. */
+export function withModelOptions(command: Command): Command {
+  return withFeatureOptions(
+    command
+      .option("--backend <name>", "auto (wasm, else cpu), wasm or cpu", "auto")
+      .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)"),
+  );
 }
 
 /** Starts the compute backend and says which one runs. */
