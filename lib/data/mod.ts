@@ -17,3 +17,4 @@ export {
   type TextTableOptions,
   toDataFrame,
 } from "./display.ts";
+export { DatasetDict, SQUAD_FEATURES } from "./dataset_dict.ts";

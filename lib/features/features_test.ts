@@ -3,7 +3,7 @@ import { GOLDEN_SETS, readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
 import { DataError, loadSquad, type SquadExample } from "../data/mod.ts";
 import { QATokenizer } from "../tokenizer/mod.ts";
-import { prepareTrainFeatures, prepareValidationFeatures } from "./mod.ts";
+import { answerTokenSpan, prepareTrainFeatures, prepareValidationFeatures } from "./mod.ts";
 
 for (const { set, tokenizer: folder } of GOLDEN_SETS) {
   Deno.test(`${set}: train features equal the reference in every field`, async () => {
@@ -96,4 +96,47 @@ Deno.test("unanswerable questions are labelled with the CLS token", async () => 
     example("none", "Who?", "Nobody here."),
   ]);
   assertEquals([features[0].start_position, features[0].end_position], [0, 0]);
+});
+
+Deno.test("the tutorial's long context: windows [384, 192], answer tokens decode to 'jay z'", async () => {
+  const tokenizer = await uncased();
+  const { examples } = await loadSquad(
+    new URL("../../data/tutorial-examples.json", import.meta.url).pathname,
+  );
+  const long = examples.find((e) => e.id === "tutorial-long-context")!;
+  const encoding = await tokenizer.encode([long.question], [long.context], {
+    truncation: "only_second",
+    maxLength: 384,
+    stride: 128,
+    returnOverflowingTokens: true,
+  });
+  assertEquals(encoding.input_ids.map((ids) => ids.length), [384, 192]);
+  const spans = encoding.input_ids.map((_, w) =>
+    answerTokenSpan(long, encoding.offset_mapping[w], encoding.sequence_ids[w], 1)
+  );
+  for (const [w, span] of spans.entries()) {
+    if (!span) continue;
+    const ids = encoding.input_ids[w].slice(span[0], span[1] + 1);
+    assertEquals(await tokenizer.decode(ids), "jay z");
+  }
+  assert(spans.some((span) => span !== null));
+});
+
+Deno.test("onProgress counts examples batch by batch up to the total", async () => {
+  const tokenizer = await uncased();
+  const { examples } = await loadSquad(
+    new URL("../../data/squad-v1.1-train-sample.json", import.meta.url).pathname,
+  );
+  const seen: [number, number][] = [];
+  await prepareTrainFeatures(tokenizer, examples, {
+    batchSize: 100,
+    onProgress: (done, total) => seen.push([done, total]),
+  });
+  assertEquals(seen, [[100, 234], [200, 234], [234, 234]]);
+  const validation: number[] = [];
+  await prepareValidationFeatures(tokenizer, examples, {
+    batchSize: 100,
+    onProgress: (done) => validation.push(done),
+  });
+  assertEquals(validation, [100, 200, 234]);
 });

@@ -2,5 +2,5 @@
 export type { Offset, TrainFeature, ValidationFeature } from "./types.ts";
 export { type FeatureOptions, type TokenizedBatch, tokenizeExamples } from "./tokenize.ts";
 export { collectBatches, type FeatureResult, strictError } from "./result.ts";
-export { prepareTrainFeatures, trainFeatureBatches } from "./train.ts";
+export { answerTokenSpan, prepareTrainFeatures, trainFeatureBatches } from "./train.ts";
 export { prepareValidationFeatures, validationFeatureBatches } from "./validation.ts";

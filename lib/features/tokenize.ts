@@ -13,6 +13,8 @@ export interface FeatureOptions {
   source?: string;
   /** Fail on the first unusable example instead of skipping it. */
   strict?: boolean;
+  /** Called after each batch with the examples done so far and the total (for a progress bar). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** The windows of a batch of examples, and the examples that could not be tokenized. */

@@ -40,7 +40,7 @@ export async function* trainFeatureBatches(
       const example = examples[sampleIndex];
       const offsets = encoding.offset_mapping[w];
       const sequenceIds = encoding.sequence_ids[w];
-      const [start, end] = answerTokens(example, offsets, sequenceIds, contextIndex) ??
+      const [start, end] = answerTokenSpan(example, offsets, sequenceIds, contextIndex) ??
         [inputIds.indexOf(cls), inputIds.indexOf(cls)];
       return {
         example_id: example.id,
@@ -54,12 +54,18 @@ export async function* trainFeatureBatches(
         token_type_ids: encoding.token_type_ids[w],
       };
     });
+    options.onProgress?.(indices[indices.length - 1] + 1, examples.length);
     yield { features, skipped };
   }
 }
 
-// The token span of the first answer inside this window, or null (label it with CLS).
-function answerTokens(
+/**
+ * The tokens `[start, end]` (inclusive) of the example's first answer inside one window, or null
+ * when the window does not hold the whole answer (the feature is then labelled with `[CLS]`).
+ * `offsets` are code-point offsets; `contextIndex` is the sequence id of the context (1 when the
+ * question comes first).
+ */
+export function answerTokenSpan(
   example: SquadExample,
   offsets: Offset[],
   sequenceIds: (number | null)[],

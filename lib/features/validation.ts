@@ -47,6 +47,7 @@ export async function* validationFeatureBatches(
         ),
       };
     });
+    options.onProgress?.(from + chunk.length, examples.length);
     yield { features, skipped };
   }
 }
