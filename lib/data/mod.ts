@@ -6,6 +6,7 @@ export { AtomicWriter, writeTextAtomic } from "./write.ts";
 export { checkExample, loadSquad, parseSquad, type QADataset } from "./squad.ts";
 export { NAMED_DATASETS, resolveNamedDataset, squadBaseUrl } from "./named.ts";
 export {
+  escapeHtml,
   EXAMPLE_COLUMNS,
   ExamplesView,
   formatAnswers,
