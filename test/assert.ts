@@ -27,3 +27,11 @@ export function assertClose(actual: number, expected: number, tolerance: number,
     throw new Error(`${what} ${actual} differs from ${expected} by more than ${tolerance}`);
   }
 }
+
+/** Asserts `|actual - expected| <= tolerance`. */
+export function assertAlmostEquals(actual: number, expected: number, tolerance = 1e-7): void {
+  nodeAssert.ok(
+    Math.abs(actual - expected) <= tolerance,
+    `${actual} differs from ${expected} by more than ${tolerance}`,
+  );
+}

@@ -17,3 +17,12 @@ export {
   type SquadV2Result,
   type SquadVersion,
 } from "./squad.ts";
+export {
+  cmrcExact,
+  cmrcF1,
+  type CmrcResult,
+  evaluateCmrc,
+  longestCommonSubstring,
+  mixedSegmentation,
+  removePunctuation,
+} from "./cmrc.ts";
