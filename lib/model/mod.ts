@@ -6,3 +6,4 @@ export { type SpanLabels, type SpanLogits, spanLoss } from "./qa_model.ts";
 export { type FeatureLogits, predictLogits } from "./infer.ts";
 export { disposeBatch, type FeatureLike, inputsOf, labelsOf } from "./batch.ts";
 export type { ModelConfig } from "./config.ts";
+export { parseConfig, readConfig } from "./config.ts";
