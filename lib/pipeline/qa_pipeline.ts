@@ -1,0 +1,73 @@
+// A model and its tokenizer behind one call, like transformers' pipeline("question-answering").
+import * as tf from "@tensorflow/tfjs";
+import { type BackendName, initBackend } from "../model/backend.ts";
+import { QuestionAnsweringModel } from "../model/mod.ts";
+import { QATokenizer } from "../tokenizer/mod.ts";
+import { type Answer, answerQuestions, type AskOptions } from "./ask.ts";
+import type { QuestionContext } from "./inputs.ts";
+
+/** Options of `QuestionAnsweringPipeline.fromPretrained`. */
+export interface PipelineOptions {
+  /**
+   * The compute backend to start ("auto": wasm, else cpu). Left out, the backend already started
+   * is kept, and "auto" is started if none is.
+   */
+  backend?: BackendName;
+  /** Tokenizer folder or hub id, when not the model's own. */
+  tokenizer?: string;
+  /** Where loading notices go (console.warn). */
+  log?: (message: string) => void;
+}
+
+/**
+ * Extractive question answering with a fine-tuned checkpoint:
+ *
+ * ```ts
+ * const qa = await QuestionAnsweringPipeline.fromPretrained("models/demo");
+ * const [best] = await qa.answer({ question: "Who?", context: "..." });
+ * const perQuestion = await qa.answer([{ question, context }, ...], { topK: 3 });
+ * ```
+ */
+export class QuestionAnsweringPipeline {
+  constructor(readonly model: QuestionAnsweringModel, readonly tokenizer: QATokenizer) {}
+
+  /** Loads the model and tokenizer of a Hugging Face folder or hub id. */
+  static async fromPretrained(
+    nameOrPath: string,
+    options: PipelineOptions = {},
+  ): Promise<QuestionAnsweringPipeline> {
+    if (options.backend !== undefined || !tf.engine().backendName) {
+      await initBackend(options.backend ?? "auto");
+    }
+    const tokenizer = await QATokenizer.fromPretrained(options.tokenizer ?? nameOrPath);
+    const model = await QuestionAnsweringModel.fromPretrained(nameOrPath, { log: options.log });
+    return new QuestionAnsweringPipeline(model, tokenizer);
+  }
+
+  /**
+   * The answers to one question (best first, `topK` of them), or to each of a list of questions,
+   * which go through the model together and get the same answers as one at a time.
+   */
+  answer(input: QuestionContext, options?: AskOptions): Promise<Answer[]>;
+  answer(inputs: readonly QuestionContext[], options?: AskOptions): Promise<Answer[][]>;
+  async answer(
+    input: QuestionContext | readonly QuestionContext[],
+    options: AskOptions = {},
+  ): Promise<Answer[] | Answer[][]> {
+    if (Array.isArray(input)) {
+      return await answerQuestions(this.model, this.tokenizer, input, options);
+    }
+    const [answers] = await answerQuestions(
+      this.model,
+      this.tokenizer,
+      [input as QuestionContext],
+      options,
+    );
+    return answers;
+  }
+
+  /** Frees the model's weights. */
+  dispose(): void {
+    this.model.dispose();
+  }
+}
