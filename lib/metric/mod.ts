@@ -9,6 +9,8 @@ export {
   evaluateSquad,
   type Predictions,
   type QuestionScore,
+  scoreDataset,
+  type ScoredQuestion,
   scoreQuestion,
   type SquadReference,
   squadV1,
@@ -26,3 +28,17 @@ export {
   mixedSegmentation,
   removePunctuation,
 } from "./cmrc.ts";
+export {
+  ANSWER_LENGTHS,
+  answerLength,
+  type BreakdownDimension,
+  type BreakdownQuestion,
+  breakdownScores,
+  type GroupScore,
+  type GroupScores,
+  QUESTION_WORDS,
+  type QuestionWord,
+  questionWord,
+  type ScoreBreakdown,
+  scoreBreakdown,
+} from "./breakdown.ts";

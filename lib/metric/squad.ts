@@ -201,12 +201,16 @@ export function evaluateSquad(
   throw new Error(`unknown SQuAD version ${JSON.stringify(version)}: use "1.1" or "2.0"`);
 }
 
-interface ScoredQuestion extends QuestionScore {
+/** One question's scores (0–1) and whether it has a gold answer. */
+export interface ScoredQuestion extends QuestionScore {
   hasAnswer: boolean;
 }
 
-/** Scores every question in dataset order; missing predictions score 0 and are reported. */
-function scoreDataset(
+/**
+ * The per-question scores that `evaluateSquad` averages, in dataset order; missing predictions
+ * score 0 and are reported. Rejects what the metric rejects (no questions, repeated ids, ...).
+ */
+export function scoreDataset(
   dataset: SquadReference[],
   predictions: Predictions,
   version: SquadVersion,
