@@ -1,5 +1,9 @@
 // AdamW exactly as PyTorch's torch.optim.AdamW steps it, with Hugging Face's parameter groups.
+// The update is one plain loop over flat Float32Arrays (gradients and moments in parameter order):
+// a dozen tfjs ops per parameter cost more than the arithmetic, and flat buffers are what gradient
+// workers exchange anyway.
 import * as tf from "@tensorflow/tfjs";
+import { type FlatLayout, flatLayout, part } from "./flat.ts";
 
 /** AdamW settings; the defaults are the Trainer's. */
 export interface AdamWOptions {
@@ -17,8 +21,9 @@ export function decays(name: string): boolean {
 /** The optimizer's state, as saved in a checkpoint. */
 export interface AdamWState {
   step: number;
-  firstMoments: Map<string, tf.Tensor>;
-  secondMoments: Map<string, tf.Tensor>;
+  /** First and second moments, flat in parameter order; null until the first step (zeros). */
+  firstMoments: Float32Array | null;
+  secondMoments: Float32Array | null;
 }
 
 /** Decoupled weight decay, then the Adam update with bias correction. */
@@ -27,13 +32,22 @@ export class AdamW {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
-  state: AdamWState = { step: 0, firstMoments: new Map(), secondMoments: new Map() };
+  /** Where each parameter's gradient and moments sit in the flat buffers. */
+  readonly layout: FlatLayout;
+  state: AdamWState = { step: 0, firstMoments: null, secondMoments: null };
 
   constructor(readonly parameters: Map<string, tf.Variable>, options: AdamWOptions = {}) {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
+    this.layout = flatLayout(parameters);
+  }
+
+  /** The settings, to build an identical optimizer elsewhere (a gradient worker). */
+  get options(): Required<AdamWOptions> {
+    const { beta1, beta2, eps, weightDecay } = this;
+    return { beta1, beta2, eps, weightDecay };
   }
 
   /** The names of parameters trained without weight decay. */
@@ -41,42 +55,99 @@ export class AdamW {
     return [...this.parameters.keys()].filter((name) => !decays(name)).sort();
   }
 
-  /** One update of every parameter that has a gradient, at learning rate `lr`. */
-  step(grads: tf.NamedTensorMap, lr: number): void {
-    const step = ++this.state.step;
-    const correction1 = 1 - this.beta1 ** step;
-    const correction2Sqrt = Math.sqrt(1 - this.beta2 ** step);
-    for (const [name, parameter] of this.parameters) {
-      const grad = grads[name];
-      if (!grad) continue;
-      const [m, v] = tf.tidy(() => {
-        const m0 = this.state.firstMoments.get(name) ?? tf.zerosLike(parameter);
-        const v0 = this.state.secondMoments.get(name) ?? tf.zerosLike(parameter);
-        const m = m0.mul(this.beta1).add(grad.mul(1 - this.beta1));
-        const v = v0.mul(this.beta2).add(grad.square().mul(1 - this.beta2));
-        const decay = decays(name) ? 1 - lr * this.weightDecay : 1;
-        const denominator = v.sqrt().div(correction2Sqrt).add(this.eps);
-        parameter.assign(parameter.mul(decay).sub(m.div(denominator).mul(lr / correction1)));
-        return [m, v];
-      });
-      this.state.firstMoments.get(name)?.dispose();
-      this.state.secondMoments.get(name)?.dispose();
-      this.state.firstMoments.set(name, m);
-      this.state.secondMoments.set(name, v);
-    }
+  /** The moments of parameter `name` (views into the flat state; zeros before the first step). */
+  moments(name: string): { first: Float32Array; second: Float32Array } {
+    const index = this.layout.names.indexOf(name);
+    if (index < 0) throw new Error(`AdamW: no parameter ${name}`);
+    const { first, second } = this.#flatMoments();
+    return { first: part(this.layout, first, index), second: part(this.layout, second, index) };
   }
 
-  /** Frees the moment tensors. */
+  /**
+   * One update of every parameter at learning rate `lr`; `grads` is flat in `layout` order and
+   * is multiplied by `gradScale` first (gradient clipping), in float32 as PyTorch does.
+   */
+  step(grads: Float32Array, lr: number, gradScale = 1): void {
+    if (grads.length !== this.layout.size) {
+      throw new Error(`AdamW: ${grads.length} gradient values for ${this.layout.size} parameters`);
+    }
+    const step = ++this.state.step;
+    const { first, second } = this.#flatMoments();
+    const constants = {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      stepSize: lr / (1 - this.beta1 ** step),
+      correction2Sqrt: Math.sqrt(1 - this.beta2 ** step),
+      gradScale,
+    };
+    this.layout.names.forEach((name, i) => {
+      const variable = this.parameters.get(name)!;
+      const values = variable.dataSync() as Float32Array; // a copy of the wasm heap's values
+      const decay = decays(name) ? 1 - lr * this.weightDecay : 1;
+      update(values, part(this.layout, grads, i), {
+        m: part(this.layout, first, i),
+        v: part(this.layout, second, i),
+      }, { ...constants, decay });
+      tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, "float32")));
+    });
+  }
+
+  /** Forgets the moments and the step count. */
   dispose(): void {
-    for (const t of this.state.firstMoments.values()) t.dispose();
-    for (const t of this.state.secondMoments.values()) t.dispose();
-    this.state = { step: 0, firstMoments: new Map(), secondMoments: new Map() };
+    this.state = { step: 0, firstMoments: null, secondMoments: null };
+  }
+
+  #flatMoments(): { first: Float32Array; second: Float32Array } {
+    this.state.firstMoments ??= new Float32Array(this.layout.size);
+    this.state.secondMoments ??= new Float32Array(this.layout.size);
+    return { first: this.state.firstMoments, second: this.state.secondMoments };
   }
 }
 
+interface UpdateConstants {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  stepSize: number;
+  correction2Sqrt: number;
+  gradScale: number;
+  decay: number;
+}
+
+// torch.optim.AdamW's single-tensor step for one parameter, in place.
+function update(
+  p: Float32Array,
+  g: Float32Array,
+  { m, v }: { m: Float32Array; v: Float32Array },
+  c: UpdateConstants,
+): void {
+  const { beta1, beta2, eps, stepSize, correction2Sqrt, gradScale, decay } = c;
+  for (let i = 0; i < p.length; i++) {
+    const grad = gradScale === 1 ? g[i] : Math.fround(g[i] * gradScale);
+    m[i] = beta1 * m[i] + (1 - beta1) * grad;
+    v[i] = beta2 * v[i] + (1 - beta2) * grad * grad;
+    const decayed = Math.fround(p[i] * decay);
+    p[i] = decayed - stepSize * m[i] / (Math.sqrt(v[i]) / correction2Sqrt + eps);
+  }
+}
+
+/** The L2 norm of all gradients together (flat), as `clip_grad_norm_` reports it. */
+export function gradientNorm(grads: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < grads.length; i++) sum += grads[i] * grads[i];
+  return Math.sqrt(sum);
+}
+
+/** `clip_grad_norm_`'s factor: min(1, maxNorm / (norm + 1e-6)). */
+export function clipFactor(norm: number, maxNorm: number): number {
+  return Math.min(1, maxNorm / (norm + 1e-6));
+}
+
 /**
- * `torch.nn.utils.clip_grad_norm_`: the L2 norm of all gradients together, and the gradients scaled
- * by min(1, maxNorm / (norm + 1e-6)). The norm is the one before clipping, as the Trainer logs it.
+ * `torch.nn.utils.clip_grad_norm_` on named tensors: the L2 norm of all gradients together, and
+ * the gradients scaled by `clipFactor`. The norm is the one before clipping, as the Trainer logs
+ * it.
  */
 export function clipGradNorm(
   grads: tf.NamedTensorMap,
@@ -88,7 +159,7 @@ export function clipGradNorm(
   });
   const total = norm.dataSync()[0];
   norm.dispose();
-  const scale = Math.min(1, maxNorm / (total + 1e-6));
+  const scale = clipFactor(total, maxNorm);
   const clipped: tf.NamedTensorMap = {};
   for (const [name, g] of Object.entries(grads)) clipped[name] = tf.tidy(() => g.mul(scale));
   return { grads: clipped, norm: total };

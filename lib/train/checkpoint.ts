@@ -38,7 +38,7 @@ export async function saveTrainerCheckpoint(
   const staging = `${folder}.tmp-${Deno.pid}`;
   await Deno.remove(staging, { recursive: true }).catch(() => {});
   await model.save(staging);
-  await Deno.writeFile(join(staging, "optimizer.safetensors"), await optimizerBytes(optimizer));
+  await Deno.writeFile(join(staging, "optimizer.safetensors"), optimizerBytes(optimizer));
   const trainerState = {
     global_step: state.globalStep,
     log_history: state.logHistory,
@@ -51,20 +51,16 @@ export async function saveTrainerCheckpoint(
   return folder;
 }
 
-async function optimizerBytes(optimizer: AdamW): Promise<Uint8Array> {
+function optimizerBytes(optimizer: AdamW): Uint8Array {
   const tensors = [];
-  for (
-    const [label, moments] of [
-      ["exp_avg", optimizer.state.firstMoments],
-      ["exp_avg_sq", optimizer.state.secondMoments],
-    ] as const
-  ) {
-    for (const [name, t] of moments) {
+  for (const label of ["exp_avg", "exp_avg_sq"] as const) {
+    for (const [i, name] of optimizer.layout.names.entries()) {
+      const { first, second } = optimizer.moments(name);
       tensors.push({
         name: `${label}.${name}`,
         dtype: "F32" as const,
-        shape: t.shape,
-        data: (await t.data()) as Float32Array,
+        shape: optimizer.layout.shapes[i],
+        data: label === "exp_avg" ? first : second,
       });
     }
   }
@@ -100,7 +96,7 @@ export async function loadTrainerState(
     }
   }
   await assignWeights(join(folder, "model.safetensors"), model.weights);
-  await restoreOptimizer(join(folder, "optimizer.safetensors"), optimizer, model.weights);
+  await restoreOptimizer(join(folder, "optimizer.safetensors"), optimizer);
   return { globalStep: saved.global_step, logHistory: saved.log_history };
 }
 
@@ -113,26 +109,26 @@ async function assignWeights(path: string, weights: Map<string, tf.Variable>): P
   }
 }
 
-async function restoreOptimizer(
-  path: string,
-  optimizer: AdamW,
-  weights: Map<string, tf.Variable>,
-): Promise<void> {
+async function restoreOptimizer(path: string, optimizer: AdamW): Promise<void> {
   const { tensors, metadata } = await readSafetensors(path);
   optimizer.dispose();
   optimizer.state.step = Number(metadata?.step ?? 0);
-  for (const [name, variable] of weights) {
+  for (const name of optimizer.layout.names) {
     const m = tensors.get(`exp_avg.${name}`);
     const v = tensors.get(`exp_avg_sq.${name}`);
-    if (!m || !v) continue;
-    optimizer.state.firstMoments.set(
-      name,
-      tf.tensor(toFloat32(m, name), variable.shape, "float32"),
-    );
-    optimizer.state.secondMoments.set(
-      name,
-      tf.tensor(toFloat32(v, name), variable.shape, "float32"),
-    );
+    if (!m || !v) continue; // no gradient yet: zeros, as PyTorch starts a missing state
+    const { first, second } = optimizer.moments(name);
+    for (
+      const [into, stored, label] of [[first, m, "exp_avg"], [second, v, "exp_avg_sq"]] as const
+    ) {
+      const values = toFloat32(stored, `${label}.${name}`);
+      if (values.length !== into.length) {
+        throw new Error(
+          `${path}: ${label}.${name} has ${values.length} values, not ${into.length}`,
+        );
+      }
+      into.set(values);
+    }
   }
 }
 

@@ -1,32 +1,46 @@
-// A worker thread that computes gradients for its share of each batch (see workers.ts). Each
-// worker has its own TensorFlow.js wasm instance, so N workers use N cores.
-import * as tf from "@tensorflow/tfjs";
-import type { FeatureLike } from "../model/mod.ts";
+// A worker thread that holds a replica of the model and of AdamW (see workers.ts). Each worker has
+// its own TensorFlow.js wasm instance, so N workers use N cores. Per step it receives only its
+// share of the batch and, later, the summed gradients, to which it applies the same AdamW update as
+// every other replica; its weights and moments go back only when the trainer asks for them.
 import { disposeBatch, inputsOf, labelsOf, QuestionAnsweringModel } from "../model/mod.ts";
+import type { FeatureLike } from "../model/mod.ts";
 import { initBackend } from "../model/backend.ts";
 import type { ModelConfig } from "../model/config.ts";
+import { AdamW, type AdamWOptions } from "./adamw.ts";
 import { accumulateGradients, type MicroBatch } from "./step.ts";
 
 type Arrays = Map<string, { shape: number[]; data: Float32Array }>;
 
+/** A replica's optimizer: its settings and state (moments flat in parameter order). */
+export interface OptimizerSnapshot {
+  options: Required<AdamWOptions>;
+  step: number;
+  firstMoments: Float32Array | null;
+  secondMoments: Float32Array | null;
+}
+
 /** Messages the trainer sends. */
 export type WorkerRequest =
-  | { type: "init"; backend: "auto" | "wasm" | "cpu"; config: ModelConfig; weights: Arrays }
   | {
-    type: "gradients";
-    weights: Map<string, { data: Float32Array }>;
-    features: FeatureLike[];
-    microBatchSize: number;
-    total: number;
-  };
+    type: "init";
+    backend: "auto" | "wasm" | "cpu";
+    config: ModelConfig;
+    weights: Arrays;
+    optimizer: OptimizerSnapshot;
+  }
+  | { type: "gradients"; features: FeatureLike[]; microBatchSize: number; total: number }
+  | { type: "apply"; grads: Float32Array; lr: number; gradScale: number }
+  | { type: "snapshot" };
 
-/** Messages a worker answers with. */
+/** Messages a worker answers with, one per request. */
 export type WorkerReply =
   | { type: "ready" }
-  | { type: "gradients"; loss: number; grads: Map<string, Float32Array> }
+  | { type: "gradients"; loss: number; grads: Float32Array }
+  | { type: "applied" }
+  | { type: "snapshot"; weights: Arrays; optimizer: OptimizerSnapshot }
   | { type: "error"; message: string };
 
-let model: QuestionAnsweringModel | undefined;
+let replica: { model: QuestionAnsweringModel; optimizer: AdamW } | undefined;
 
 const scope = self as unknown as {
   onmessage: (event: MessageEvent<WorkerRequest>) => void;
@@ -37,32 +51,48 @@ scope.onmessage = async ({ data }) => {
   try {
     if (data.type === "init") {
       await initBackend(data.backend);
-      model = QuestionAnsweringModel.fromWeights(data.config, data.weights, { log: () => {} });
+      const model = QuestionAnsweringModel.fromWeights(data.config, data.weights, {
+        log: () => {},
+      });
+      const optimizer = new AdamW(model.weights, data.optimizer.options);
+      optimizer.state = {
+        step: data.optimizer.step,
+        firstMoments: data.optimizer.firstMoments,
+        secondMoments: data.optimizer.secondMoments,
+      };
+      replica = { model, optimizer };
       scope.postMessage({ type: "ready" });
+    } else if (data.type === "gradients") {
+      const { loss, grads } = gradients(data.features, data.microBatchSize, data.total);
+      scope.postMessage({ type: "gradients", loss, grads }, [grads.buffer as ArrayBuffer]);
+    } else if (data.type === "apply") {
+      replica!.optimizer.step(data.grads, data.lr, data.gradScale);
+      scope.postMessage({ type: "applied" });
     } else {
-      model!.assignWeights(data.weights);
-      const parts: MicroBatch[] = [];
-      for (let from = 0; from < data.features.length; from += data.microBatchSize) {
-        const features = data.features.slice(from, from + data.microBatchSize);
-        parts.push({
-          inputs: inputsOf(features),
-          labels: labelsOf(features),
-          size: features.length,
-        });
-      }
-      const { loss, grads } = accumulateGradients(model!, parts, data.total);
-      for (const part of parts) disposeBatch(part.inputs, part.labels);
-      const arrays = new Map<string, Float32Array>();
-      for (const [name, grad] of Object.entries(grads)) {
-        arrays.set(name, grad.dataSync() as Float32Array);
-      }
-      tf.dispose(Object.values(grads));
-      scope.postMessage(
-        { type: "gradients", loss, grads: arrays },
-        [...arrays.values()].map((a) => a.buffer as ArrayBuffer),
-      );
+      const { model, optimizer } = replica!;
+      const { step, firstMoments, secondMoments } = optimizer.state;
+      const snapshot = { options: optimizer.options, step, firstMoments, secondMoments };
+      scope.postMessage({
+        type: "snapshot",
+        weights: await model.weightArrays(),
+        optimizer: snapshot,
+      });
     }
   } catch (e) {
     scope.postMessage({ type: "error", message: (e as Error).stack ?? String(e) });
   }
 };
+
+function gradients(features: FeatureLike[], microBatchSize: number, total: number) {
+  const { model, optimizer } = replica!;
+  const parts: MicroBatch[] = [];
+  for (let from = 0; from < features.length; from += microBatchSize) {
+    const slice = features.slice(from, from + microBatchSize);
+    parts.push({ inputs: inputsOf(slice), labels: labelsOf(slice), size: slice.length });
+  }
+  try {
+    return accumulateGradients(model, parts, total, optimizer.layout);
+  } finally {
+    for (const part of parts) disposeBatch(part.inputs, part.labels);
+  }
+}

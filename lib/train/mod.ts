@@ -1,5 +1,14 @@
 /** Training: Hugging Face Trainer semantics (AdamW, linear schedule, clipping, checkpoints). */
-export { AdamW, type AdamWOptions, type AdamWState, clipGradNorm, decays } from "./adamw.ts";
+export {
+  AdamW,
+  type AdamWOptions,
+  type AdamWState,
+  clipFactor,
+  clipGradNorm,
+  decays,
+  gradientNorm,
+} from "./adamw.ts";
+export { addScaled, type FlatLayout, flatLayout, part } from "./flat.ts";
 export { defaultArguments, type TrainingArguments } from "./args.ts";
 export { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 export { epochOrder } from "./order.ts";

@@ -2,7 +2,8 @@
 // clipping, AdamW.
 import * as tf from "@tensorflow/tfjs";
 import type { EncoderInputs, QuestionAnsweringModel, SpanLabels } from "../model/mod.ts";
-import { type AdamW, clipGradNorm } from "./adamw.ts";
+import { type AdamW, clipFactor, gradientNorm } from "./adamw.ts";
+import { addScaled, type FlatLayout, flatLayout, part } from "./flat.ts";
 
 /** What one step measured. */
 export interface StepResult {
@@ -19,59 +20,55 @@ export interface MicroBatch {
   size: number;
 }
 
-/** Mean loss and mean gradients (by parameter name) of a batch. */
+/** Mean loss and mean gradients of a batch, flat in the model's parameter order. */
 export interface Gradients {
   loss: number;
-  grads: tf.NamedTensorMap;
+  grads: Float32Array;
 }
 
 /**
  * Forward with dropout and backward over the micro-batches of one batch; each part's loss and
  * gradients count `part.size / total` (`total` defaults to the parts' sizes), which gives the
- * mean over the whole batch in less memory.
+ * mean over the whole batch in less memory. The gradients are laid out as `flatLayout`.
  */
 export function accumulateGradients(
   model: QuestionAnsweringModel,
   parts: MicroBatch[],
   total = parts.reduce((n, part) => n + part.size, 0),
+  layout: FlatLayout = flatLayout(model.weights),
 ): Gradients {
-  const names = new Map([...model.weights].map(([name, v]) => [v.name, name]));
-  const summed: tf.NamedTensorMap = {};
+  const variables = layout.names.map((name) => model.weights.get(name)!);
+  const summed = new Float32Array(layout.size);
   let loss = 0;
-  for (const part of parts) {
-    const weight = part.size / total;
+  for (const micro of parts) {
+    const weight = micro.size / total;
     const { value, grads } = tf.variableGrads(
-      () => model.loss(part.inputs, part.labels, true),
-      [...model.weights.values()],
+      () => model.loss(micro.inputs, micro.labels, true),
+      variables,
     );
     loss += value.dataSync()[0] * weight;
-    for (const [variableName, grad] of Object.entries(grads)) {
-      const name = names.get(variableName)!;
-      const scaled = tf.tidy(() =>
-        summed[name] ? summed[name].add(grad.mul(weight)) : grad.mul(weight)
-      );
-      summed[name]?.dispose();
-      summed[name] = scaled;
-    }
+    variables.forEach((variable, i) => {
+      const grad = grads[variable.name];
+      if (grad) addScaled(part(layout, summed, i), grad.dataSync(), weight);
+    });
     tf.dispose([value, ...Object.values(grads)]);
   }
   return { loss, grads: summed };
 }
 
 /**
- * Clips `grads` to `maxGradNorm` (0 or Infinity: no clipping) and applies AdamW at `lr`; the
- * gradients are disposed. Returns the norm before clipping.
+ * Clips `grads` (flat) to `maxGradNorm` (0 or Infinity: no clipping) and applies AdamW at `lr`.
+ * Returns the norm before clipping.
  */
 export function applyGradients(
   optimizer: AdamW,
-  grads: tf.NamedTensorMap,
+  grads: Float32Array,
   lr: number,
   maxGradNorm: number,
 ): number {
-  const clipped = clipGradNorm(grads, maxGradNorm > 0 ? maxGradNorm : Infinity);
-  optimizer.step(clipped.grads, lr);
-  tf.dispose([...Object.values(grads), ...Object.values(clipped.grads)]);
-  return clipped.norm;
+  const norm = gradientNorm(grads);
+  optimizer.step(grads, lr, clipFactor(norm, maxGradNorm > 0 ? maxGradNorm : Infinity));
+  return norm;
 }
 
 /** A whole step in this thread: `accumulateGradients`, then `applyGradients`. */
@@ -82,6 +79,7 @@ export function trainStep(
   lr: number,
   maxGradNorm: number,
 ): StepResult {
-  const { loss, grads } = accumulateGradients(model, Array.isArray(batch) ? batch : [batch]);
+  const parts = Array.isArray(batch) ? batch : [batch];
+  const { loss, grads } = accumulateGradients(model, parts, undefined, optimizer.layout);
   return { loss, gradNorm: applyGradients(optimizer, grads, lr, maxGradNorm), lr };
 }

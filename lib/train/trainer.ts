@@ -13,7 +13,7 @@ import type { TrainingArguments } from "./args.ts";
 import { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 import { epochOrder } from "./order.ts";
 import { linearSchedule } from "./schedule.ts";
-import { applyGradients, type MicroBatch, type StepResult, trainStep } from "./step.ts";
+import { type MicroBatch, type StepResult, trainStep } from "./step.ts";
 import { GradientWorkers } from "./workers.ts";
 
 /** One line of the training log (`--log FILE.jsonl`, `trainer_state.json`'s log_history). */
@@ -43,6 +43,8 @@ export class Trainer {
   state: TrainerState = { globalStep: 0, logHistory: [] };
   #order?: { epoch: number; indices: number[] };
   #pool?: GradientWorkers;
+  /** Whether the workers' replicas are ahead of `model` and `optimizer` (not copied back yet). */
+  #replicasAhead = false;
 
   constructor(
     readonly model: QuestionAnsweringModel,
@@ -67,6 +69,7 @@ export class Trainer {
 
   /** Continues from a checkpoint folder written by this trainer: weights, AdamW, step, log. */
   async resumeFrom(folder: string): Promise<void> {
+    this.close();
     this.state = await loadTrainerState(folder, this.model, this.optimizer, this.args);
   }
 
@@ -77,6 +80,16 @@ export class Trainer {
       this.totalSteps,
       Math.ceil(this.totalSteps * this.args.warmupRatio),
     );
+    try {
+      await this.#run(schedule);
+      await this.#syncFromReplicas();
+    } finally {
+      this.close();
+    }
+    return this.state.logHistory;
+  }
+
+  async #run(schedule: (step: number) => number): Promise<void> {
     let window = { loss: 0, steps: 0, features: 0, seconds: 0, gradNorm: 0 };
     while (this.state.globalStep < this.totalSteps) {
       const step = this.state.globalStep;
@@ -108,6 +121,7 @@ export class Trainer {
       }
       const endOfEpoch = this.state.globalStep % this.stepsPerEpoch === 0 || last;
       if (endOfEpoch && this.evalFeatures.length > 0) {
+        await this.#syncFromReplicas();
         await this.#log({
           step: this.state.globalStep,
           epoch: epoch + 1,
@@ -118,30 +132,37 @@ export class Trainer {
         await this.saveCheckpoint();
       }
     }
-    this.close();
-    return this.state.logHistory;
   }
 
-  // One optimizer step, in this thread or shared out to gradient workers.
+  // One optimizer step, in this thread or on the gradient workers' replicas.
   async #step(batch: TrainFeature[], lr: number): Promise<StepResult> {
     const microBatchSize = this.args.microBatchSize ?? batch.length;
     const workers = this.args.workers ?? 1;
     if (workers > 1) {
-      this.#pool ??= await GradientWorkers.start(this.model, workers);
-      const { loss, grads } = await this.#pool.gradients(this.model, batch, microBatchSize);
-      const gradNorm = applyGradients(this.optimizer, grads, lr, this.args.maxGradNorm);
-      return { loss, gradNorm, lr };
+      this.#pool ??= await GradientWorkers.start(this.model, this.optimizer, workers);
+      this.#replicasAhead = true;
+      return await this.#pool.step(batch, microBatchSize, lr, this.args.maxGradNorm);
     }
     const parts = microBatches(batch, microBatchSize);
-    const result = trainStep(this.model, this.optimizer, parts, lr, this.args.maxGradNorm);
-    for (const part of parts) disposeBatch(part.inputs, part.labels);
-    return result;
+    try {
+      return trainStep(this.model, this.optimizer, parts, lr, this.args.maxGradNorm);
+    } finally {
+      for (const part of parts) disposeBatch(part.inputs, part.labels);
+    }
   }
 
-  /** Stops the gradient workers, if any were started. */
+  // Brings `model` and `optimizer` up to the replicas' state (for evaluation, checkpoints, the end).
+  async #syncFromReplicas(): Promise<void> {
+    if (!this.#pool || !this.#replicasAhead) return;
+    await this.#pool.copyTo(this.model, this.optimizer);
+    this.#replicasAhead = false;
+  }
+
+  /** Stops the gradient workers, if any were started (their progress not copied back). */
   close(): void {
     this.#pool?.close();
     this.#pool = undefined;
+    this.#replicasAhead = false;
   }
 
   /** Mean QA loss over the evaluation features, without dropout. */
@@ -161,6 +182,7 @@ export class Trainer {
 
   /** Writes `checkpoint-<step>/` and drops the oldest beyond `saveTotalLimit`. */
   async saveCheckpoint(): Promise<string> {
+    await this.#syncFromReplicas();
     const folder = await saveTrainerCheckpoint(this.args, this.model, this.optimizer, this.state);
     this.callbacks.onSave?.(folder);
     return folder;

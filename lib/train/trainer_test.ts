@@ -157,17 +157,24 @@ Deno.test("micro-batches give the same step as the whole batch", async () => {
   split.dispose();
 });
 
-Deno.test("two gradient workers give the same steps as one thread", async () => {
-  const run = async (workers: number) => {
-    const model = await load();
-    const log: LogEntry[] = [];
-    const settings = { ...args(await Deno.makeTempDir()), saveSteps: 0, loggingSteps: 1, workers };
-    await new Trainer(model, settings, features, [], { onLog: (e) => void log.push(e) }).train();
-    const weights = await weightsOf(model);
-    model.dispose();
-    return { log, weights };
+async function runWithWorkers(workers: number, microBatchSize?: number) {
+  const model = await load();
+  const log: LogEntry[] = [];
+  const settings = {
+    ...args(await Deno.makeTempDir()),
+    saveSteps: 0,
+    loggingSteps: 1,
+    workers,
+    microBatchSize,
   };
-  const [one, two] = [await run(1), await run(2)];
+  await new Trainer(model, settings, features, [], { onLog: (e) => void log.push(e) }).train();
+  const weights = await weightsOf(model);
+  model.dispose();
+  return { log, weights };
+}
+
+Deno.test("two gradient workers give the same steps as one thread", async () => {
+  const [one, two] = [await runWithWorkers(1), await runWithWorkers(2)];
   one.log.forEach((entry, i) => {
     assert(
       Math.abs(entry.loss! - two.log[i].loss!) <= 1e-5 * entry.loss!,
@@ -182,4 +189,14 @@ Deno.test("two gradient workers give the same steps as one thread", async () => 
   let worst = 0;
   one.weights[word].forEach((v, i) => worst = Math.max(worst, Math.abs(v - two.weights[word][i])));
   assert(worst <= 1e-5, `word embeddings differ by ${worst}`);
+});
+
+Deno.test("workers cutting the batch as one thread's micro-batches give the same bits", async () => {
+  // Batches of 8: one thread runs micro-batches of 4; each of two workers runs one of them.
+  const [one, two] = [await runWithWorkers(1, 4), await runWithWorkers(2, 4)];
+  assertEquals(
+    two.log,
+    one.log.map((e, i) => ({ ...e, features_per_second: two.log[i].features_per_second })),
+  );
+  assertEquals(two.weights, one.weights);
 });

@@ -1,18 +1,43 @@
-// Data-parallel gradients: each batch is split across worker threads (one wasm instance per core,
-// since the wasm backend runs one thread), their gradients summed here, and the update applied
-// once in the trainer's thread. Mathematically the same step as one thread doing the whole batch.
-import * as tf from "@tensorflow/tfjs";
+// Data-parallel training: each worker thread (one wasm instance per core, since the wasm backend
+// runs one thread) keeps a replica of the model and of AdamW. A step sends each worker only its
+// slice of the batch, sums the gradients they return (the all-reduce, through this thread), and
+// sends the sum back; every replica then applies the same AdamW update, so they stay identical
+// and no weights travel. Mathematically the same step as one thread doing the whole batch; with
+// micro-batches cut the same way, the same bits.
 import type { FeatureLike, QuestionAnsweringModel } from "../model/mod.ts";
-import type { Gradients } from "./step.ts";
-import type { WorkerReply, WorkerRequest } from "./gradient_worker.ts";
+import { type AdamW, clipFactor, gradientNorm } from "./adamw.ts";
+import type { StepResult } from "./step.ts";
+import type { OptimizerSnapshot, WorkerReply, WorkerRequest } from "./gradient_worker.ts";
 
-/** A pool of gradient workers holding replicas of one model. */
+/** A pool of workers holding replicas of one model and its optimizer. */
 export class GradientWorkers {
-  private constructor(private readonly workers: Worker[]) {}
+  /** Replies awaited from each worker, in the order its requests were sent. */
+  private readonly pending: {
+    resolve: (reply: WorkerReply) => void;
+    reject: (error: Error) => void;
+  }[][];
 
-  /** Starts `count` workers with copies of `model`'s configuration and weights. */
+  private constructor(private readonly workers: Worker[]) {
+    this.pending = workers.map(() => []);
+    workers.forEach((worker, k) => {
+      worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => {
+        const waiter = this.pending[k].shift();
+        if (data.type === "error") waiter?.reject(new Error(`gradient worker: ${data.message}`));
+        else waiter?.resolve(data);
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        for (const waiter of this.pending[k].splice(0)) {
+          waiter.reject(new Error(`gradient worker: ${event.message}`));
+        }
+      };
+    });
+  }
+
+  /** Starts `count` workers with copies of `model`'s weights and `optimizer`'s state. */
   static async start(
     model: QuestionAnsweringModel,
+    optimizer: AdamW,
     count: number,
     backend: "auto" | "wasm" | "cpu" = "auto",
   ): Promise<GradientWorkers> {
@@ -20,9 +45,24 @@ export class GradientWorkers {
     const workers = Array.from({ length: count }, () => new Worker(url, { type: "module" }));
     const pool = new GradientWorkers(workers);
     const weights = await model.weightArrays();
-    await Promise.all(
-      workers.map((w) => pool.#ask(w, { type: "init", backend, config: model.config, weights })),
-    );
+    const { step, firstMoments, secondMoments } = optimizer.state;
+    const snapshot = { options: optimizer.options, step, firstMoments, secondMoments };
+    try {
+      await Promise.all(
+        workers.map((_, k) =>
+          pool.#ask(k, {
+            type: "init",
+            backend,
+            config: model.config,
+            weights,
+            optimizer: snapshot,
+          })
+        ),
+      );
+    } catch (e) {
+      pool.close();
+      throw e;
+    }
     return pool;
   }
 
@@ -32,61 +72,68 @@ export class GradientWorkers {
   }
 
   /**
-   * Mean loss and gradients of `batch` at the model's current weights, the batch shared out in
-   * contiguous slices, each worker running micro-batches of at most `microBatchSize`.
+   * One optimizer step on every replica: mean loss and gradients of `batch` (shared out in
+   * contiguous slices, each worker running micro-batches of at most `microBatchSize`), clipped
+   * to `maxGradNorm` (0: no clipping), AdamW at `lr`.
    */
-  async gradients(
-    model: QuestionAnsweringModel,
+  async step(
     batch: FeatureLike[],
     microBatchSize: number,
-  ): Promise<Gradients> {
-    const weights = await model.weightArrays();
+    lr: number,
+    maxGradNorm: number,
+  ): Promise<StepResult> {
     const share = Math.ceil(batch.length / this.workers.length);
     const replies = await Promise.all(
-      this.workers.map((worker, k) => {
+      this.workers.map((_, k) => {
         const features = batch.slice(k * share, (k + 1) * share);
         if (features.length === 0) return null;
-        return this.#ask(worker, {
-          type: "gradients",
-          weights,
-          features,
-          microBatchSize,
-          total: batch.length,
-        });
+        return this.#ask(k, { type: "gradients", features, microBatchSize, total: batch.length });
       }),
     );
     let loss = 0;
-    const sums = new Map<string, Float32Array>();
+    let sum: Float32Array | null = null;
     for (const reply of replies) {
       if (reply?.type !== "gradients") continue;
       loss += reply.loss;
-      for (const [name, grad] of reply.grads) {
-        const sum = sums.get(name);
-        if (!sum) sums.set(name, grad);
-        else for (let i = 0; i < sum.length; i++) sum[i] += grad[i];
-      }
+      if (!sum) sum = reply.grads;
+      else for (let i = 0; i < sum.length; i++) sum[i] += reply.grads[i];
     }
-    const grads: tf.NamedTensorMap = {};
-    for (const [name, sum] of sums) grads[name] = tf.tensor(sum, model.weights.get(name)!.shape);
-    return { loss, grads };
+    const gradNorm = gradientNorm(sum!);
+    const gradScale = clipFactor(gradNorm, maxGradNorm > 0 ? maxGradNorm : Infinity);
+    await Promise.all(this.workers.map((_, k) => {
+      // The last worker gets the buffer itself; the others get copies.
+      const last = k === this.workers.length - 1;
+      const request: WorkerRequest = { type: "apply", grads: sum!, lr, gradScale };
+      return this.#ask(k, request, last ? [sum!.buffer as ArrayBuffer] : []);
+    }));
+    return { loss, gradNorm, lr };
+  }
+
+  /** Copies the replicas' weights and optimizer state into `model` and `optimizer`. */
+  async copyTo(model: QuestionAnsweringModel, optimizer: AdamW): Promise<void> {
+    const reply = await this.#ask(0, { type: "snapshot" });
+    if (reply.type !== "snapshot") throw new Error(`gradient worker: unexpected ${reply.type}`);
+    model.assignWeights(reply.weights);
+    const snapshot: OptimizerSnapshot = reply.optimizer;
+    optimizer.state = {
+      step: snapshot.step,
+      firstMoments: snapshot.firstMoments,
+      secondMoments: snapshot.secondMoments,
+    };
   }
 
   /** Stops the workers. */
   close(): void {
     for (const worker of this.workers) worker.terminate();
+    for (const waiters of this.pending) {
+      for (const waiter of waiters.splice(0)) waiter.reject(new Error("gradient workers closed"));
+    }
   }
 
-  #ask(worker: Worker, request: WorkerRequest): Promise<WorkerReply> {
+  #ask(k: number, request: WorkerRequest, transfer: Transferable[] = []): Promise<WorkerReply> {
     return new Promise((resolve, reject) => {
-      worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => {
-        if (data.type === "error") reject(new Error(`gradient worker: ${data.message}`));
-        else resolve(data);
-      };
-      worker.onerror = (event) => {
-        event.preventDefault();
-        reject(new Error(`gradient worker: ${event.message}`));
-      };
-      worker.postMessage(request);
+      this.pending[k].push({ resolve, reject });
+      this.workers[k].postMessage(request, transfer);
     });
   }
 }

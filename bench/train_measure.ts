@@ -1,0 +1,169 @@
+// One measurement of bench/train_bench.ts, in a process of its own so that its peak memory is its
+// own: training (and, in this thread, inference) features/s of one shape, printed as one JSON line.
+//   deno run -A bench/train_measure.ts --shape mini --mode thread|workers [--steps 2] [--warmup 16]
+import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "node:util";
+import { initBackend } from "../lib/model/backend.ts";
+import { parseConfig } from "../lib/model/config.ts";
+import {
+  disposeBatch,
+  type FeatureLike,
+  inputsOf,
+  labelsOf,
+  QuestionAnsweringModel,
+} from "../lib/model/mod.ts";
+import { AdamW, GradientWorkers, type MicroBatch, trainStep } from "../lib/train/mod.ts";
+
+/** The peer's shapes: layers, hidden, heads, feed-forward width. */
+export const SHAPES: Record<string, [number, number, number, number]> = {
+  tiny: [2, 128, 2, 512],
+  mini: [4, 256, 4, 1024],
+  "minilm-l6": [6, 384, 12, 1536],
+  distilbert: [6, 768, 12, 3072],
+};
+
+/** What one measurement prints. */
+export interface Measurement {
+  shape: string;
+  mode: "thread" | "workers";
+  workers: number;
+  train: number;
+  infer?: number;
+  /** Peak resident memory of the process (all its threads), bytes. */
+  peakRss: number;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      shape: { type: "string", default: "mini" },
+      mode: { type: "string", default: "thread" },
+      steps: { type: "string", default: "2" },
+      // Features of the untimed warm-up step (a whole batch by default).
+      warmup: { type: "string" },
+      batch: { type: "string", default: "16" },
+      seq: { type: "string", default: "384" },
+      "micro-batch": { type: "string", default: "8" },
+      workers: { type: "string", default: String(navigator.hardwareConcurrency) },
+    },
+  });
+  const batch = Number(values.batch);
+  const settings = {
+    shape: values.shape!,
+    steps: Number(values.steps),
+    warmup: Number(values.warmup ?? batch),
+    batch,
+    seq: Number(values.seq),
+    // The wasm heap holds at most 2 GB: a batch runs as micro-batches (the same step).
+    micro: Math.min(batch, Number(values["micro-batch"])),
+  };
+  if (!(settings.shape in SHAPES)) throw new Error(`unknown shape ${settings.shape}`);
+  await initBackend("auto");
+  const result = values.mode === "workers"
+    ? await measureWorkers(settings, Number(values.workers))
+    : await measureThread(settings);
+  console.log(JSON.stringify(result));
+  Deno.exit(0); // workers may still be winding down
+}
+
+interface Settings {
+  shape: string;
+  steps: number;
+  warmup: number;
+  batch: number;
+  seq: number;
+  micro: number;
+}
+
+function shapeModel(shape: string): QuestionAnsweringModel {
+  const [layers, hidden, heads, ffn] = SHAPES[shape];
+  const config = parseConfig({
+    model_type: "distilbert",
+    vocab_size: 30522,
+    dim: hidden,
+    n_layers: layers,
+    n_heads: heads,
+    hidden_dim: ffn,
+    max_position_embeddings: 512,
+    dropout: 0.1,
+    attention_dropout: 0.1,
+  }, `${shape} shape`);
+  return QuestionAnsweringModel.fromConfig(config, 0);
+}
+
+/** Random token ids and answer positions, as the peer uses. */
+function randomFeatures(count: number, seq: number): FeatureLike[] {
+  const random = (n: number) => Math.floor(Math.random() * n);
+  return Array.from({ length: count }, () => ({
+    input_ids: Array.from({ length: seq }, () => random(30522)),
+    attention_mask: new Array(seq).fill(1),
+    start_position: random(seq),
+    end_position: random(seq),
+  }));
+}
+
+/** Features/s of `run` over `steps` calls of `size` features, after one warm-up call. */
+async function rate(
+  run: (features: FeatureLike[]) => unknown,
+  s: Settings,
+): Promise<number> {
+  await run(randomFeatures(s.warmup, s.seq));
+  const batches = Array.from({ length: s.steps }, () => randomFeatures(s.batch, s.seq));
+  const started = performance.now();
+  for (const features of batches) await run(features);
+  return s.steps * s.batch / ((performance.now() - started) / 1000);
+}
+
+function microBatches(features: FeatureLike[], size: number): MicroBatch[] {
+  const parts: MicroBatch[] = [];
+  for (let from = 0; from < features.length; from += size) {
+    const slice = features.slice(from, from + size);
+    parts.push({ inputs: inputsOf(slice), labels: labelsOf(slice), size: slice.length });
+  }
+  return parts;
+}
+
+/** Training and inference in this thread (one wasm instance, one core). */
+async function measureThread(s: Settings): Promise<Measurement> {
+  const model = shapeModel(s.shape);
+  const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
+  const train = await rate((features) => {
+    const parts = microBatches(features, s.micro);
+    trainStep(model, optimizer, parts, 2e-5, 1);
+    for (const { inputs, labels } of parts) disposeBatch(inputs, labels);
+  }, s);
+  const infer = await rate((features) => {
+    const inputs = inputsOf(features);
+    const logits = tf.tidy(() => model.forward(inputs, false).startLogits);
+    logits.dataSync();
+    logits.dispose();
+    disposeBatch(inputs);
+  }, s);
+  model.dispose();
+  return { shape: s.shape, mode: "thread", workers: 1, train, infer, peakRss: peakRss() };
+}
+
+/** Training on `count` gradient workers (replicas, one wasm instance per core). */
+async function measureWorkers(s: Settings, count: number): Promise<Measurement> {
+  const model = shapeModel(s.shape);
+  const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
+  const pool = await GradientWorkers.start(model, optimizer, count);
+  const train = await rate((features) => pool.step(features, s.micro, 2e-5, 1), s);
+  const result = { shape: s.shape, mode: "workers" as const, workers: count, train };
+  pool.close();
+  model.dispose();
+  return { ...result, peakRss: peakRss() };
+}
+
+// The kernel's high-water mark of resident memory (Linux); elsewhere the current RSS.
+function peakRss(): number {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kib = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    if (kib) return Number(kib) * 1024;
+  } catch {
+    // not Linux
+  }
+  return Deno.memoryUsage().rss;
+}
