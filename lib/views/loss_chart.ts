@@ -48,6 +48,19 @@ function lossPoints(records: readonly LossRecord[]): LossPoint[] {
   return points;
 }
 
+const TOOLTIP = [
+  { field: "series", type: "nominal" as const },
+  { field: "step", type: "quantitative" as const },
+  { field: "epoch", type: "quantitative" as const, format: ".2f" },
+  { field: "loss", type: "quantitative" as const, format: ".4f" },
+];
+const LR_TOOLTIP = {
+  field: "lr",
+  type: "quantitative" as const,
+  format: ".3e",
+  title: "learning rate",
+};
+
 function lossSpec(points: LossPoint[], options: LossChartOptions): ChartSpec {
   const trainCount = points.filter((p) => p.series === TRAIN).length;
   return {
@@ -71,22 +84,17 @@ function lossSpec(points: LossPoint[], options: LossChartOptions): ChartSpec {
         scale: { domain: [TRAIN, EVAL], range: ["#4c78a8", "#e45756"] },
         legend: { orient: "top", direction: "horizontal" },
       },
-      tooltip: [
-        { field: "series", type: "nominal" },
-        { field: "step", type: "quantitative" },
-        { field: "epoch", type: "quantitative", format: ".2f" },
-        { field: "loss", type: "quantitative", format: ".4f" },
-        { field: "lr", type: "quantitative", format: ".3e", title: "learning rate" },
-      ],
     },
     layer: [
       {
         transform: [{ filter: `datum.series === '${TRAIN}'` }],
         mark: { type: "line", point: trainCount <= MAX_DOTS },
+        encoding: { tooltip: [...TOOLTIP, LR_TOOLTIP] },
       },
       {
         transform: [{ filter: `datum.series === '${EVAL}'` }],
         mark: { type: "point", shape: "diamond", filled: true, size: 120, opacity: 1 },
+        encoding: { tooltip: TOOLTIP },
       },
     ],
   };

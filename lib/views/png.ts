@@ -18,7 +18,7 @@ export async function renderPng(spec: ChartSpec, options: PngOptions = {}): Prom
 
 /** Rasterizes an SVG document to PNG (see `renderPng`). */
 export async function svgToPng(svg: string, { scale = 2 }: PngOptions = {}): Promise<Uint8Array> {
-  const { Resvg } = await import("@resvg/resvg-js");
+  const { Resvg } = await import("./resvg.ts");
   const font = sansFont();
   const resvg = new Resvg(svg, {
     background: "white",

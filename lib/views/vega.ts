@@ -31,10 +31,30 @@ function loadVega(): Promise<{ vega: Vega; vegaLite: VegaLite }> {
   return libraries;
 }
 
-/** Compiles a vega-lite spec to a vega spec; a spec vega-lite rejects throws with its message. */
-export async function compileSpec(spec: ChartSpec): Promise<object> {
+/**
+ * Compiles a vega-lite spec to a vega spec, with the warnings vega-lite gave (an encoding it
+ * ignored, a field it dropped: signs of a spec that does not draw what it says). A spec vega-lite
+ * rejects throws with its message.
+ */
+export async function compileSpec(spec: ChartSpec): Promise<{ spec: object; warnings: string[] }> {
   const { vegaLite } = await loadVega();
-  return vegaLite.compile(spec).spec;
+  const warnings: string[] = [];
+  const logger = {
+    level(..._: number[]) {
+      return logger;
+    },
+    warn(...args: unknown[]) {
+      warnings.push(args.map(String).join(" "));
+      return logger;
+    },
+    error(...args: unknown[]) {
+      throw new Error(`vega-lite: ${args.map(String).join(" ")}`);
+    },
+    info: () => logger,
+    debug: () => logger,
+  };
+  // deno-lint-ignore no-explicit-any -- vega-util's overloaded level() has no plain object type
+  return { spec: vegaLite.compile(spec, { logger: logger as any }).spec, warnings };
 }
 
 /**

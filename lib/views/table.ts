@@ -1,0 +1,51 @@
+// A table to look at: HTML in Jupyter, a text table in a terminal.
+import {
+  DEFAULT_TABLE_WIDTH,
+  renderHtmlTable,
+  renderTextTable,
+  type Row,
+} from "../data/display.ts";
+import type { MediaBundle } from "./bundle.ts";
+
+/**
+ * Rows under named columns. In the Deno Jupyter kernel it shows as an HTML table (laid out like
+ * pandas'); `console.log` and `String()` give a text table.
+ */
+export class TableView {
+  /** `compact`: no rule between body rows in the text table (for short, one-line cells). */
+  constructor(
+    readonly columns: readonly string[],
+    readonly rows: readonly Row[],
+    readonly options: { compact?: boolean } = {},
+  ) {}
+
+  /** The HTML table; every cell is escaped. */
+  toHtml(): string {
+    return renderHtmlTable(this.rows, this.columns);
+  }
+
+  /** A text table no wider than `maxWidth` characters. */
+  toString(maxWidth = DEFAULT_TABLE_WIDTH): string {
+    const text = renderTextTable(this.rows, this.columns, { maxWidth });
+    if (!this.options.compact) return text;
+    // The first rule under the top border separates the header; the later ones separate rows.
+    const lines = text.split("\n");
+    const header = lines.findIndex((line) => line.startsWith("├"));
+    return lines.filter((line, i) => i <= header || !line.startsWith("├")).join("\n");
+  }
+
+  /** What the Deno Jupyter kernel displays. */
+  [Symbol.for("Jupyter.display")](): MediaBundle {
+    return { "text/html": this.toHtml(), "text/plain": this.toString() };
+  }
+
+  /** What `console.log(table)` prints. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+}
+
+/** A number with `digits` decimals, or "" when there is none. */
+export function formatNumber(value: number | undefined, digits = 4): string {
+  return value === undefined || Number.isNaN(value) ? "" : value.toFixed(digits);
+}
