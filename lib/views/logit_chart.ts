@@ -111,7 +111,8 @@ function logitSpec(
       ...answerLayer,
       {
         data: { values: points },
-        mark: { type: "line", point: labelled, strokeWidth: 1.5 },
+        // Long features: invisible points, so that hovering still shows each token.
+        mark: { type: "line", point: labelled ? true : "transparent", strokeWidth: 1.5 },
         encoding: {
           x,
           // Headroom above the highest point for the labels of the best tokens.
