@@ -1,11 +1,14 @@
 import type { Command } from "commander";
 import { loadSquad, readText } from "../lib/data/mod.ts";
-import { evaluateSquad } from "../lib/metric/mod.ts";
+import { evaluateSquad, scoreBreakdown } from "../lib/metric/mod.ts";
+import { metricBreakdown, saveChart } from "../lib/views/mod.ts";
 
 interface EvaluateArgs {
   data: string;
   predictions: string;
   version?: "1.1" | "2.0";
+  breakdown?: boolean;
+  breakdownChart?: string;
 }
 
 /** `qa evaluate`: the official SQuAD v1.1 / v2.0 scores of a predictions file. */
@@ -15,6 +18,14 @@ export function evaluateCommand(program: Command): void {
     .requiredOption("--data <data>", "the gold questions and answers (any data form)")
     .requiredOption("--predictions <file>", "PREDICTIONS.json: {question id: answer text}")
     .option("--version <v>", "1.1 or 2.0 (default: 2.0 when the data has unanswerable questions)")
+    .option(
+      "--breakdown",
+      "also print exact/F1 by answerability, question word and gold answer length",
+    )
+    .option(
+      "--breakdown-chart <file>",
+      "save the breakdown as a bar chart: .svg, .png or .json (vega-lite)",
+    )
     .action(evaluate);
 }
 
@@ -36,6 +47,16 @@ async function evaluate(args: EvaluateArgs): Promise<void> {
     warn: () => {},
   });
   console.log(JSON.stringify(scores, null, 2));
+  if (args.breakdown || args.breakdownChart) {
+    const view = metricBreakdown(scoreBreakdown(dataset.examples, predictions, version, {
+      warn: () => {},
+    }));
+    if (args.breakdown) console.log(`\n${view}`);
+    if (args.breakdownChart) {
+      await saveChart(view.chart, args.breakdownChart);
+      console.error(`wrote ${args.breakdownChart}`);
+    }
+  }
 }
 
 async function readPredictions(path: string): Promise<Record<string, string>> {

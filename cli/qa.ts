@@ -1,6 +1,7 @@
 // The command line: `deno task qa <command>`. Each command is a thin driver over lib/.
 import { Command } from "commander";
 import { askCommand } from "./ask.ts";
+import { chartCommand } from "./chart.ts";
 import { evaluateCommand } from "./evaluate.ts";
 import { featurizeCommand } from "./featurize.ts";
 import { postprocessCommand } from "./postprocess.ts";
@@ -17,6 +18,7 @@ evaluateCommand(program);
 trainCommand(program);
 predictCommand(program);
 askCommand(program);
+chartCommand(program);
 
 try {
   await program.parseAsync(["deno", "qa", ...Deno.args]);
