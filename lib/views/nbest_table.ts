@@ -31,7 +31,7 @@ export const NBEST_COLUMNS = [
 
 /**
  * The n-best candidates of a question, best first as given, with start/end logits, score
- * (start + end logit) and probability. A missing probability is the softmax of the scores over all
+ * (start + end logit), probability and offsets; columns no candidate has are left out. A missing probability is the softmax of the scores over all
  * the candidates given (as run_qa computes it); the empty text is shown as "(no answer)". `limit`
  * keeps the first rows (default all).
  */
@@ -50,7 +50,9 @@ export function nbestTable(
     probability: formatNumber(r.probability ?? probabilities[i]),
     offsets: r.offsets ? `[${r.offsets[0]}, ${r.offsets[1]})` : "",
   }));
-  return new TableView(NBEST_COLUMNS, shown, { compact: true });
+  // The tutorial's {score, text} lists have no logits or offsets: those columns are left out.
+  const columns = NBEST_COLUMNS.filter((c) => shown.some((row) => row[c] !== ""));
+  return new TableView(columns, shown, { compact: true });
 }
 
 function normalize(c: NbestCandidate, i: number) {

@@ -60,7 +60,9 @@ Deno.test("nbestTable: the golden {score, text} lists; HTML escaped; bad candida
     "public",
     "dev_postprocess.jsonl.gz",
   );
-  const rows = nbestTable(golden[0].nbest).rows;
+  const table = nbestTable(golden[0].nbest);
+  assertEquals(table.columns, ["rank", "text", "score", "probability"]); // no logits to show
+  const rows = table.rows;
   assertEquals(rows.map((r) => r.score), golden[0].nbest.map((e) => e.score.toFixed(4)));
   assertEquals(rows.map((r) => r["start logit"]), golden[0].nbest.map(() => ""));
   const html = nbestTable([{ text: "<i>x</i> & y", score: 1 }]).toHtml();
@@ -72,4 +74,12 @@ Deno.test("nbestTable: the golden {score, text} lists; HTML escaped; bad candida
     message = (e as Error).message;
   }
   assertEquals(message, 'n-best candidate 2 ("b"): no score or logits');
+});
+
+Deno.test("TableView: compact text tables keep the rules when a cell wraps", () => {
+  const short = String(nbestTable([{ text: "Paris", score: 2 }, { text: "Lyon", score: 1 }]));
+  assertEquals(short.split("\n").filter((line) => line.startsWith("├")).length, 1);
+  const long = "a long answer ".repeat(12).trim();
+  const wrapped = String(nbestTable([{ text: long, score: 2 }, { text: "Lyon", score: 1 }]));
+  assertEquals(wrapped.split("\n").filter((line) => line.startsWith("├")).length, 2);
 });

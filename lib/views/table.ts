@@ -12,7 +12,7 @@ import type { MediaBundle } from "./bundle.ts";
  * pandas'); `console.log` and `String()` give a text table.
  */
 export class TableView {
-  /** `compact`: no rule between body rows in the text table (for short, one-line cells). */
+  /** `compact`: no rule between body rows in the text table, unless a cell wraps. */
   constructor(
     readonly columns: readonly string[],
     readonly rows: readonly Row[],
@@ -28,9 +28,14 @@ export class TableView {
   toString(maxWidth = DEFAULT_TABLE_WIDTH): string {
     const text = renderTextTable(this.rows, this.columns, { maxWidth });
     if (!this.options.compact) return text;
-    // The first rule under the top border separates the header; the later ones separate rows.
+    // The first rule under the top border separates the header; the later ones separate rows,
+    // and are kept when a cell wraps onto more lines.
     const lines = text.split("\n");
     const header = lines.findIndex((line) => line.startsWith("├"));
+    const oneLineRows = lines.slice(header + 1, -1).every((line, i) =>
+      (i % 2 === 0) !== line.startsWith("├")
+    );
+    if (!oneLineRows) return text;
     return lines.filter((line, i) => i <= header || !line.startsWith("├")).join("\n");
   }
 
