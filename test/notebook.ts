@@ -141,7 +141,7 @@ export async function readExecuted(notebook: string): Promise<Notebook> {
 async function executionHint(notebook: string): Promise<string> {
   try {
     const log = await Deno.readTextFile(executionLogPath(notebook));
-    return `Its execution failed; the end of ${executionLogPath(notebook)}:\n${tail(log, 40)}`;
+    return `Its execution failed; the end of ${executionLogPath(notebook)}:\n${tail(log, 30)}`;
   } catch {
     return "Run `deno task test:notebooks` (executes the notebooks with jupyter nbconvert, then checks them).";
   }

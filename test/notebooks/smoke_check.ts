@@ -5,27 +5,33 @@ import {
   assertNoErrors,
   assertOutput,
   findOutputs,
+  type Notebook,
   notebookErrors,
   readExecuted,
 } from "../notebook.ts";
 
 const SMOKE = "test/fixtures/smoke.ipynb";
-const notebook = await readExecuted(SMOKE);
+let executed: Promise<Notebook> | undefined;
+/** The executed smoke notebook, read once; each test fails with the reason when it is missing. */
+const smoke = () => executed ??= readExecuted(SMOKE);
 
-Deno.test("smoke: the kernel runs in the notebook's folder and reads data relative to it", () => {
+Deno.test("smoke: the kernel runs in the notebook's folder and reads data relative to it", async () => {
+  const notebook = await smoke();
   assertOutput(notebook, { type: "stream", text: "238 questions, SQuAD 1.1" }, SMOKE);
   const cwd = assertOutput(notebook, { type: "stream", text: "/test/fixtures" }, SMOKE);
   assert(cwd.text.trim().endsWith("/test/fixtures"), cwd.text);
 });
 
-Deno.test("smoke: showRandomElements renders as a pandas-like HTML table with a text fallback", () => {
+Deno.test("smoke: showRandomElements renders as a pandas-like HTML table with a text fallback", async () => {
+  const notebook = await smoke();
   const html = assertOutput(notebook, { type: "execute_result", mime: "text/html" }, SMOKE);
   assert(html.text.startsWith('<table border="1" class="dataframe">'), html.text.slice(0, 80));
   assertEquals(html.text.match(/<tr>/g)?.length, 3);
   assertOutput(notebook, { cell: html.cell, mime: "text/plain", text: "question" }, SMOKE);
 });
 
-Deno.test("smoke: a bare npm specifier resolves through the repo's import map", () => {
+Deno.test("smoke: a bare npm specifier resolves through the repo's import map", async () => {
+  const notebook = await smoke();
   const table = assertOutput(notebook, { mime: "text/html", text: "<th>title</th><th>n</th>" });
   const resource = assertOutput(notebook, {
     cell: table.cell,
@@ -35,7 +41,8 @@ Deno.test("smoke: a bare npm specifier resolves through the repo's import map", 
   assertEquals(data.map((row) => row.n), [1, 2, 3]);
 });
 
-Deno.test("smoke: a display updated by display_id shows its last content in the first cell", () => {
+Deno.test("smoke: a display updated by display_id shows its last content in the first cell", async () => {
+  const notebook = await smoke();
   const shown = findOutputs(notebook, { text: /^progress: / });
   assertEquals(shown.map((p) => p.text), ["progress: done"]);
   assertEquals(shown[0].type, "display_data");
@@ -44,7 +51,8 @@ Deno.test("smoke: a display updated by display_id shows its last content in the 
   assertEquals(notebook.cells[updater].outputs, []);
 });
 
-Deno.test("smoke: SVG and vega-lite bundles keep every mime type", () => {
+Deno.test("smoke: SVG and vega-lite bundles keep every mime type", async () => {
+  const notebook = await smoke();
   assertOutput(notebook, { type: "execute_result", mime: "image/svg+xml", text: "smoke svg" });
   const chart = assertOutput(notebook, { mime: "application/vnd.vegalite.v5+json" });
   assertEquals((chart.content as { mark: string }).mark, "line");
@@ -52,7 +60,8 @@ Deno.test("smoke: SVG and vega-lite bundles keep every mime type", () => {
   assertOutput(notebook, { cell: chart.cell, mime: "text/plain", text: "vega-lite line chart" });
 });
 
-Deno.test("smoke: the checker finds the one error, in the cell tagged raises-exception", () => {
+Deno.test("smoke: the checker finds the one error, in the cell tagged raises-exception", async () => {
+  const notebook = await smoke();
   const errors = notebookErrors(notebook);
   assertEquals(errors.map((e) => [e.ename, e.evalue, e.expected]), [
     ["Error", "expected failure of the smoke notebook", true],
@@ -63,7 +72,8 @@ Deno.test("smoke: the checker finds the one error, in the cell tagged raises-exc
   assertNoErrors(notebook, SMOKE);
 });
 
-Deno.test("smoke: an untagged error is reported with its cell and traceback", () => {
+Deno.test("smoke: an untagged error is reported with its cell and traceback", async () => {
+  const notebook = await smoke();
   const untagged = structuredClone(notebook);
   const cell = notebookErrors(untagged)[0].cell;
   untagged.cells[cell].metadata = {};
