@@ -22,15 +22,15 @@ const SANS_FONTS: { family: string; file: RegExp }[] = [
 ];
 
 /**
- * Folders searched for fonts: those in `$QA_FONT_DIR` (a path list) first, then the usual system
- * and user folders of Linux, macOS and Windows that exist.
+ * Folders searched for fonts: those in `extra` (`$QA_FONT_DIR`, a path list) first, then the usual
+ * system and user folders of Linux, macOS and Windows that exist.
  */
-export function fontDirs(): string[] {
+export function fontDirs(extra = Deno.env.get("QA_FONT_DIR")): string[] {
   const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? "";
   const windows = Deno.env.get("WINDIR") ?? "";
   const separator = Deno.build.os === "windows" ? ";" : ":";
   const candidates = [
-    ...(Deno.env.get("QA_FONT_DIR")?.split(separator) ?? []),
+    ...(extra?.split(separator) ?? []),
     "/usr/share/fonts",
     "/usr/local/share/fonts",
     home && join(home, ".local/share/fonts"),
