@@ -3,6 +3,7 @@
 // runs of other characters split into words — as the official cmrc2018_evaluate.py computes it.
 // The SQuAD metric splits on whitespace, which makes a whole Chinese answer one token.
 import type { SquadExample } from "../data/mod.ts";
+import type { QuestionScore } from "./squad.ts";
 
 /** Scores in percent, and how many questions had no prediction (scored 0). */
 export interface CmrcResult {
@@ -123,23 +124,36 @@ export function cmrcExact(answers: string[], prediction: string): number {
   return answers.some((answer) => removePunctuation(answer) === predicted) ? 1 : 0;
 }
 
+/** Each example's CMRC exact and F1 (0 to 1; 0 without a prediction) and the ids with none. */
+export function cmrcScores(
+  examples: SquadExample[],
+  predictions: Record<string, string>,
+): { scored: QuestionScore[]; missing: string[] } {
+  const missing: string[] = [];
+  const scored = examples.map((example) => {
+    const prediction = predictions[example.id];
+    if (prediction === undefined) {
+      missing.push(example.id);
+      return { exact: 0, f1: 0 };
+    }
+    const gold = example.answers.text;
+    return { exact: cmrcExact(gold, prediction), f1: cmrcF1(gold, prediction) };
+  });
+  return { scored, missing };
+}
+
 /** EM and F1 over every example (a missing prediction scores 0, as in the official script). */
 export function evaluateCmrc(
   examples: SquadExample[],
   predictions: Record<string, string>,
 ): CmrcResult {
-  let exact = 0;
-  let f1 = 0;
-  let skipped = 0;
-  for (const example of examples) {
-    const prediction = predictions[example.id];
-    if (prediction === undefined) {
-      skipped++;
-      continue;
-    }
-    exact += cmrcExact(example.answers.text, prediction);
-    f1 += cmrcF1(example.answers.text, prediction);
-  }
+  const { scored, missing } = cmrcScores(examples, predictions);
   const total = examples.length;
-  return { exact_match: (100 * exact) / total, f1: (100 * f1) / total, total, skipped };
+  const sum = (key: keyof QuestionScore) => scored.reduce((a, s) => a + s[key], 0);
+  return {
+    exact_match: (100 * sum("exact")) / total,
+    f1: (100 * sum("f1")) / total,
+    total,
+    skipped: missing.length,
+  };
 }

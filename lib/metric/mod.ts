@@ -23,6 +23,7 @@ export {
   cmrcExact,
   cmrcF1,
   type CmrcResult,
+  cmrcScores,
   evaluateCmrc,
   longestCommonSubstring,
   mixedSegmentation,
