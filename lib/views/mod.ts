@@ -26,3 +26,5 @@ export {
 } from "./highlight.ts";
 export { BREAKDOWN_COLUMNS, BreakdownView, metricBreakdown } from "./breakdown_view.ts";
 export { sparkline } from "./sparkline.ts";
+export { type Progress, progressBar, progressText } from "./progress.ts";
+export { tokenTable, type Window, windowOverlap, windowsOf, WindowsView } from "./tokens.ts";

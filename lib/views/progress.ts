@@ -1,5 +1,6 @@
 // A progress bar that draws itself where the code runs: an HTML bar updated in place in the Deno
 // Jupyter kernel (like tqdm.auto), a line on stderr now and then in a terminal or a log.
+import { type JupyterApi, jupyterApi } from "./bundle.ts";
 
 /** Counts done out of a total, with a free-form status (loss, speed) after them. */
 export interface Progress {
@@ -15,17 +16,6 @@ const REDRAW_MS = 500;
 export function progressBar(label: string): Progress {
   const jupyter = jupyterApi();
   return jupyter ? new JupyterProgress(label, jupyter) : new StderrProgress(label);
-}
-
-type JupyterApi = { display(bundle: unknown, options?: Record<string, unknown>): Promise<void> };
-
-/** `Deno.jupyter` inside the kernel; undefined elsewhere (reading it outside throws). */
-export function jupyterApi(): JupyterApi | undefined {
-  try {
-    return (Deno as unknown as { jupyter?: JupyterApi }).jupyter;
-  } catch {
-    return undefined;
-  }
 }
 
 class JupyterProgress implements Progress {

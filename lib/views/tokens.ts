@@ -1,13 +1,8 @@
 // Token walkthroughs for the tokenizer section: every token of a window with its offsets and the
 // text they point at, and the windows of a long context with the part they share.
-import {
-  codePointSlicer,
-  escapeHtml,
-  renderHtmlTable,
-  renderTextTable,
-  type Row,
-} from "../data/mod.ts";
+import { codePointSlicer, escapeHtml, type Row } from "../data/mod.ts";
 import type { BatchEncoding, QATokenizer } from "../tokenizer/mod.ts";
+import { TableView } from "./table.ts";
 
 /** One window of an encoding: what `tokenizer.encode(...)` returns at index `w`. */
 export interface Window {
@@ -55,7 +50,7 @@ export function tokenTable(
       text: sequence === null ? "" : slices[sequence](start, end),
     });
   }
-  return new TableView(rows, TOKEN_COLUMNS);
+  return new TableView(TOKEN_COLUMNS, rows, { compact: true });
 }
 
 /**
@@ -90,23 +85,6 @@ function contextSpan(window: Window): [number, number] {
 
 function sharedTokenCount(window: Window, nextStart: number): number {
   return window.sequenceIds.filter((s, k) => s === 1 && window.offsets[k][0] >= nextStart).length;
-}
-
-/** A table that renders as HTML in Jupyter and as text with `console.log`. */
-export class TableView {
-  constructor(readonly rows: Row[], readonly columns: string[]) {}
-
-  toString(): string {
-    return renderTextTable(this.rows, this.columns, { maxWidth: 100 });
-  }
-
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
-    return { "text/html": renderHtmlTable(this.rows, this.columns), "text/plain": this.toString() };
-  }
-
-  [Symbol.for("Deno.customInspect")](): string {
-    return this.toString();
-  }
 }
 
 interface WindowPart {
