@@ -198,6 +198,12 @@ const PRODUCTS: [number[], number[]][] = [
   [[2, 1, 5, 7], [1, 3, 7, 3]], // general broadcast
   [[3, 5, 7], [2, 1, 7, 3]],
   [[1, 1], [1, 1]],
+  // Widths that are multiples of 8 take our relaxed-SIMD products (gemm.ts): rows not a multiple
+  // of 6, k beyond one packed block of 256, more than one block of 256 columns.
+  [[13, 300], [300, 264]],
+  [[4, 7, 9], [4, 9, 16]], // batched
+  [[3, 5, 7], [7, 8]], // folded
+  [[2, 1, 7, 9], [1, 3, 9, 8]], // broadcast
 ];
 
 /** `shape` with its last two dimensions swapped. */

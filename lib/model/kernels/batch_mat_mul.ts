@@ -25,6 +25,7 @@ import type {
   TensorInfo,
 } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import { gemm, gemmSupports } from "./gemm.ts";
 import {
   heapOffset,
   registerView,
@@ -183,7 +184,47 @@ function fastProduct(
   }
 }
 
-/** The wasm BatchMatMul kernel rerouted onto XNNPACK; `original` is the package's kernel. */
+/**
+ * The product on our own kernels (gemm.ts): one product over A's folded rows when b has batch 1,
+ * otherwise one per output matrix. A transposed A is read as it is (unless it must be folded); a
+ * transposed B is transposed once, explicitly.
+ */
+function gemmProduct(
+  backend: WasmBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  p: Plan,
+): TensorInfo {
+  const fold = p.batchB === 1 && p.batchA > 1;
+  const A = asBatchOfMatrices(backend, a, p.batchA, transposeA && fold);
+  const B = asBatchOfMatrices(backend, b, p.batchB, transposeB);
+  try {
+    const aTransposed = transposeA && !fold;
+    const { m, k, n } = p;
+    const out = backend.makeOutput(p.outShape, "float32");
+    const [aOffset, bOffset, outOffset] = [A.t, B.t, out].map((t) => heapOffset(backend, t));
+    if (fold) {
+      gemm(backend, aOffset, bOffset, outOffset, [p.batchA * m, k, n]);
+      return out;
+    }
+    for (let i = 0; i < p.aIndex.length; i++) {
+      const aMatrix = aOffset + p.aIndex[i] * m * k * F32;
+      const bMatrix = bOffset + p.bIndex[i] * k * n * F32;
+      gemm(backend, aMatrix, bMatrix, outOffset + i * m * n * F32, [m, k, n], aTransposed);
+    }
+    return out;
+  } finally {
+    if (A.owned) backend.disposeData(A.t.dataId);
+    if (B.owned) backend.disposeData(B.t.dataId);
+  }
+}
+
+/**
+ * The wasm BatchMatMul kernel on our kernels (gemm.ts) where they take the shape, otherwise
+ * rerouted onto XNNPACK; `original` is the package's kernel.
+ */
 export function batchMatMulWasm(original: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
@@ -191,6 +232,9 @@ export function batchMatMulWasm(original: KernelConfig): KernelConfig {
     const p = plan(a, b, transposeA, transposeB);
     if (p == null) return original.kernelFunc(args);
     const backend = args.backend as unknown as WasmBackend;
+    if (gemmSupports(backend, p.m, p.k, p.n)) {
+      return gemmProduct(backend, a, b, transposeA, transposeB, p);
+    }
     const attrs = { transposeA: false, transposeB: false };
     const folded = (a: TensorInfo, b: TensorInfo) =>
       original.kernelFunc({ inputs: { a, b }, backend: args.backend, attrs }) as TensorInfo;

@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { batchMatMulWasm, fusedMatMulWasm } from "./batch_mat_mul.ts";
+import { identityWasm } from "./identity.ts";
 import {
   unsortedSegmentSumCpuConfig,
   unsortedSegmentSumWasmConfig,
@@ -17,10 +18,12 @@ export { segmentSum } from "./unsorted_segment_sum.ts";
 
 /** Which groups of custom kernels to have registered. */
 export interface CustomKernels {
-  /** wasm BatchMatMul and _FusedMatMul on XNNPACK for batched and transposed products. */
+  /** wasm BatchMatMul and _FusedMatMul on our products or XNNPACK, batched and transposed too. */
   matMul: boolean;
   /** UnsortedSegmentSum (tf.gather's gradient) for wasm (missing) and cpu (very slow). */
   segmentSum: boolean;
+  /** wasm Identity sharing its input instead of copying it (on unless set to false). */
+  identity?: boolean;
 }
 
 /** The stock kernels we replace, captured once, to restore them. */
@@ -31,7 +34,7 @@ function key(config: { kernelName: string; backendName: string }): string {
 }
 
 /** Our kernels, by group, built on the stock ones (captured on first use). */
-function customConfigs(): Record<keyof CustomKernels, tf.KernelConfig[]> {
+function customConfigs(): Record<Group, tf.KernelConfig[]> {
   if (stock == null) {
     stock = new Map();
     const names: [string, string][] = [
@@ -39,6 +42,7 @@ function customConfigs(): Record<keyof CustomKernels, tf.KernelConfig[]> {
       [tf._FusedMatMul, "wasm"],
       [tf.UnsortedSegmentSum, "wasm"],
       [tf.UnsortedSegmentSum, "cpu"],
+      [tf.Identity, "wasm"],
     ];
     for (const [kernelName, backendName] of names) {
       stock.set(key({ kernelName, backendName }), tf.getKernel(kernelName, backendName));
@@ -49,12 +53,18 @@ function customConfigs(): Record<keyof CustomKernels, tf.KernelConfig[]> {
   if (batchMatMul == null || fusedMatMul == null) {
     throw new Error("tfjs-backend-wasm did not register BatchMatMul and _FusedMatMul");
   }
+  const identity = stock.get(key({ kernelName: tf.Identity, backendName: "wasm" }));
+  if (identity == null) throw new Error("tfjs-backend-wasm did not register Identity");
   const fastBatchMatMul = batchMatMulWasm(batchMatMul);
   return {
     matMul: [fastBatchMatMul, fusedMatMulWasm(fusedMatMul, fastBatchMatMul)],
     segmentSum: [unsortedSegmentSumWasmConfig, unsortedSegmentSumCpuConfig],
+    identity: [identityWasm(identity)],
   };
 }
+
+type Group = "matMul" | "segmentSum" | "identity";
+const GROUPS: Group[] = ["matMul", "segmentSum", "identity"];
 
 /** Puts `config` (or nothing) in the kernel registry in place of what is there. */
 function setKernel(kernelName: string, backendName: string, config?: tf.KernelConfig): void {
@@ -62,28 +72,30 @@ function setKernel(kernelName: string, backendName: string, config?: tf.KernelCo
   if (config != null) tf.registerKernel(config);
 }
 
-let current: CustomKernels = { matMul: false, segmentSum: false };
-let built: Record<keyof CustomKernels, tf.KernelConfig[]> | null = null;
+let current: Record<Group, boolean> = { matMul: false, segmentSum: false, identity: false };
+let built: Record<Group, tf.KernelConfig[]> | null = null;
 
 /**
  * Registers our kernels (by default all of them), or restores the stock ones for a group set to
  * false. Safe to call repeatedly, before or after the backend starts.
  * - wasm `UnsortedSegmentSum`: missing; it is the gradient of `tf.gather`, i.e. of embeddings.
  * - cpu `UnsortedSegmentSum`: the stock one is O(numSegments × size), hours for a vocabulary.
- * - wasm `BatchMatMul` and `_FusedMatMul` routed onto XNNPACK for batched and transposed
- *   products (the stock ones fall back to a loop 10-30× slower, where the fused one also adds
- *   the wrong bias).
+ * - wasm `BatchMatMul` and `_FusedMatMul` on our relaxed-SIMD products (gemm.ts) or XNNPACK,
+ *   for batched and transposed products too (the stock ones fall back to a loop 10-30× slower,
+ *   where the fused one also adds the wrong bias).
+ * - wasm `Identity` without a copy (tfjs runs it on every tensor saved for a gradient).
  */
 export function registerCustomKernels(
   which: CustomKernels = { matMul: true, segmentSum: true },
 ): void {
   built ??= customConfigs();
-  for (const group of ["matMul", "segmentSum"] as const) {
-    if (which[group] === current[group]) continue;
+  const wanted = { ...which, identity: which.identity ?? true };
+  for (const group of GROUPS) {
+    if (wanted[group] === current[group]) continue;
     for (const config of built[group]) {
-      const replacement = which[group] ? config : stock!.get(key(config));
+      const replacement = wanted[group] ? config : stock!.get(key(config));
       setKernel(config.kernelName, config.backendName, replacement);
     }
   }
-  current = { ...which };
+  current = wanted;
 }

@@ -18,6 +18,11 @@ interface WasmModule {
     registerTensor(id: number, size: number, memoryOffset: number): void;
     disposeData(id: number): void;
   };
+  /** The instance's exports; `memory` is the heap, which our own wasm module imports. */
+  asm?: { memory?: WebAssembly.Memory };
+  /** The C heap's allocator (scratch space for our kernels). */
+  _malloc(bytes: number): number;
+  _free(offset: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` that our kernels touch. */

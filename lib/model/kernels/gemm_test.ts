@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../backend.ts";
+import { BLOCKS, gemm, gemmSupports } from "./gemm.ts";
+import { gemmModuleBytes } from "./gemm_module.ts";
+import { heapOffset, type WasmBackend } from "./wasm_internals.ts";
+
+await initBackend("wasm");
+const backend = tf.backend() as unknown as WasmBackend;
+
+/** Deterministic values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 1073741824 - 1;
+  });
+}
+
+/** a · b in float64; `a` is [m, k], or [k, m] when `transposeA`. */
+function reference(a: Float32Array, b: Float32Array, [m, k, n]: number[], transposeA: boolean) {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let kk = 0; kk < k; kk++) {
+      const x = transposeA ? a[kk * m + i] : a[i * k + kk];
+      for (let j = 0; j < n; j++) out[i * n + j] += x * b[kk * n + j];
+    }
+  }
+  return out;
+}
+
+Deno.test("the gemm module validates with and without relaxed SIMD's fused multiply-add", () => {
+  assert.ok(WebAssembly.validate(gemmModuleBytes(false)));
+  // Deno's V8 has relaxed SIMD: the fast module must be the one in use here.
+  assert.ok(WebAssembly.validate(gemmModuleBytes(true)));
+});
+
+Deno.test("gemm equals a float64 product across block edges, transposed A too", () => {
+  const { k: kBlock, m: mBlock, n: nBlock } = BLOCKS;
+  const shapes = [
+    [1, 1, 8],
+    [7, 5, 16], // rows: one block of 6 and a rest of 1
+    [mBlock + 5, kBlock + 3, nBlock + 8], // every dimension one block and a bit
+    [2 * mBlock, 2 * kBlock, 24],
+  ];
+  for (const shape of shapes) {
+    const [m, k, n] = shape;
+    for (const transposeA of [false, true]) {
+      assert.ok(gemmSupports(backend, m, k, n), `${shape} supported`);
+      const aValues = values(m * k, m + k);
+      const bValues = values(k * n, n);
+      const a = tf.tensor(aValues, transposeA ? [k, m] : [m, k]);
+      const b = tf.tensor(bValues, [k, n]);
+      const out = tf.fill([m, n], Number.NaN); // every element must be written
+      const [ao, bo, oo] = [a, b, out].map((t) => heapOffset(backend, t));
+      gemm(backend, ao, bo, oo, [m, k, n], transposeA);
+      const actual = out.dataSync();
+      const expected = reference(aValues, bValues, shape, transposeA);
+      // float32 sums of k products of values below 1: rounding stays below k ulps of 1.
+      const tolerance = k * 2 ** -23;
+      let worst = 0;
+      for (let i = 0; i < expected.length; i++) {
+        worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+      }
+      assert.ok(worst <= tolerance, `${shape}${transposeA ? " (Aᵀ)" : ""}: off by ${worst}`);
+      tf.dispose([a, b, out]);
+    }
+  }
+});
+
+Deno.test("gemm takes widths that are multiples of 8 only", () => {
+  assert.ok(gemmSupports(backend, 5, 3, 16));
+  assert.ok(!gemmSupports(backend, 5, 3, 12));
+  assert.ok(!gemmSupports(backend, 0, 3, 8));
+});
