@@ -21,12 +21,18 @@ export interface PipelineAnswer {
   end: number;
 }
 
+/** An n-best candidate (`NbestEntry`): `offsets` are code points into the context. */
+export interface NbestSpan {
+  text: string;
+  offsets: readonly [number, number];
+}
+
 /** What `highlightAnswer` marks. */
 export interface HighlightOptions {
   /** The gold answers, SQuAD style: `answer_start` in code points. */
   gold?: Answers;
   /** The predicted answer; the empty text means "no answer" and marks nothing. */
-  predicted?: PredictedSpan | PipelineAnswer;
+  predicted?: PredictedSpan | PipelineAnswer | NbestSpan;
 }
 
 /** A marked range of the context, in UTF-16 units (JavaScript string indices). */
@@ -68,7 +74,8 @@ export function highlightAnswer(context: string, options: HighlightOptions = {})
   return new HighlightView(context, spans, gold?.text ?? [], prediction?.text);
 }
 
-function toPredictedSpan(p: PredictedSpan | PipelineAnswer): PredictedSpan {
+function toPredictedSpan(p: PredictedSpan | PipelineAnswer | NbestSpan): PredictedSpan {
+  if ("offsets" in p) return { text: p.text, start: p.offsets[0] };
   if ("answer" in p) {
     if (p.end - p.start !== p.answer.length) {
       throw new Error(`pipeline answer ${JSON.stringify(p.answer)}: end - start != its length`);

@@ -78,6 +78,12 @@ Deno.test("highlightAnswer: code point offsets after emoji and astral CJK; UTF-1
     predicted: { answer: "𠀀北京", start: 11, end: 15 },
   });
   assertEquals(fromPipeline.spans, fromNbest.spans);
+  // An n-best entry's offsets are code points, like the rest of the postprocessing.
+  const fromEntry = highlightAnswer(context, {
+    gold,
+    predicted: { text: "𠀀北京", offsets: [codePoint("𠀀"), codePoint("𠀀") + 3] },
+  });
+  assertEquals(fromEntry.spans, fromNbest.spans);
   const utf16 = highlightAnswer(context, { predicted: { text: "Café", start: 3, unit: "utf16" } });
   assertEquals(marks(utf16.toHtml()), [["predicted", "Café"]]);
   assertEquals(utf16Offset(context, 11), 13);
