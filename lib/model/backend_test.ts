@@ -255,3 +255,28 @@ Deno.test("_FusedMatMul: bias and activation right on batched and transposed pro
     }
   }
 });
+
+Deno.test("Sum over leading axes (our SIMD loop) equals cpu, other axes too", async () => {
+  const cases: [number[], number | number[], boolean][] = [
+    [[6, 8], 0, false], // a bias gradient
+    [[2, 3, 8], [0, 1], false], // a LayerNorm weight gradient
+    [[2, 3, 8], [1, 0], true],
+    [[5, 4, 2], 0, false], // rows of 8 floats
+    [[5, 6], 0, false], // rows of 6 floats: the stock kernel
+    [[2, 3, 8], [0, 2], false], // not leading: the stock kernel
+    [[2, 3, 8], -1, false],
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    const x = values(shape.reduce((a, b) => a * b), 5);
+    const run = () => tf.sum(tf.tensor(x, shape), axis, keepDims);
+    const what = `sum of ${shape} over ${axis}${keepDims ? ", dims kept" : ""}`;
+    assertAllClose(await on("wasm", run), await on("cpu", run), what);
+    const shapeOn = async (backend: Backend) => {
+      await initBackend(backend);
+      const out = run();
+      out.dispose();
+      return out.shape;
+    };
+    assert.deepEqual(await shapeOn("wasm"), await shapeOn("cpu"), what);
+  }
+});

@@ -6,82 +6,34 @@
 // speed. Where the engine lacks relaxed SIMD, the same kernels are built with a multiply and an add.
 //
 // The module imports the memory of tfjs-backend-wasm, so it works on tensors in place.
+import {
+  bodyBuilder,
+  EMPTY_BLOCK,
+  f32Load,
+  f32Store,
+  get,
+  type HeapFunction,
+  heapModuleBytes,
+  I32,
+  i32,
+  load,
+  OP,
+  set,
+  SIMD,
+  simd,
+  splat,
+  store,
+  V128,
+} from "./wasm_emit.ts";
 
 /** Rows of the product a micro-kernel call computes, at most. */
 export const ROWS = 6;
 /** Columns of the product a micro-kernel call computes (two 4-lane vectors). */
 export const COLUMNS = 8;
+/** Steps of k per turn of the micro-kernels' loop (a power of 2). */
+const UNROLL = 4;
 
-// Opcodes used below (core and SIMD, https://webassembly.github.io/spec/core/binary/).
-const OP = {
-  loop: 0x03,
-  if: 0x04,
-  end: 0x0b,
-  brIf: 0x0d,
-  localGet: 0x20,
-  localSet: 0x21,
-  f32Load: 0x2a,
-  f32Store: 0x38,
-  i32Const: 0x41,
-  i32Eqz: 0x45,
-  i32LtU: 0x49,
-  i32Add: 0x6a,
-  i32Sub: 0x6b,
-  i32Mul: 0x6c,
-  simd: 0xfd,
-};
-const SIMD = {
-  load: 0x00,
-  load32Splat: 0x09,
-  store: 0x0b,
-  i32x4Splat: 0x11,
-  f32x4Add: 0xe4,
-  f32x4Mul: 0xe6,
-};
-const RELAXED_MADD = 0x105;
-const I32 = 0x7f;
-const V128 = 0x7b;
-const EMPTY_BLOCK = 0x40;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  while (true) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
-function vector(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-/** Instruction builders; locals are numbered params first. */
-const get = (i: number) => [OP.localGet, ...uleb(i)];
-const set = (i: number) => [OP.localSet, ...uleb(i)];
-const i32 = (n: number) => [OP.i32Const, ...sleb(n)];
-const simd = (op: number) => [OP.simd, ...uleb(op)];
-// memarg: alignment (log2) and offset.
-const load = (offset: number) => [...simd(SIMD.load), 4, ...uleb(offset)];
-const store = (offset: number) => [...simd(SIMD.store), 4, ...uleb(offset)];
-const splat = (offset: number) => [...simd(SIMD.load32Splat), 2, ...uleb(offset)];
+type Kernel = Pick<HeapFunction, "locals" | "body">;
 
 /**
  * `rows(ap, bp, c, ldc, k, accumulate, blocks)`: for each of `blocks` blocks of `rowCount` rows,
@@ -90,18 +42,21 @@ const splat = (offset: number) => [...simd(SIMD.load32Splat), 2, ...uleb(offset)
  * after row) and C rows are `ldc` bytes apart. With `accumulate` the product is added to C,
  * otherwise it replaces it. Blocks follow each other down C.
  */
-function rowsKernel(rowCount: number, fma: boolean): { locals: number[][]; body: number[] } {
+function rowsKernel(
+  rowCount: number,
+  fma: boolean,
+  unroll: number,
+): Kernel {
   const [ap, bp, c, ldc, k, accumulate, blocks] = [0, 1, 2, 3, 4, 5, 6];
   let next = 7;
   const end = next++;
+  const unrolledEnd = next++;
   const panel = next++;
   const acc = Array.from({ length: rowCount }, () => [next++, next++]); // v128
   const b = [next++, next++];
   const av = next++;
-  const locals = [[...uleb(2), I32], [...uleb(2 * rowCount + 3), V128]];
-
-  const body: number[] = [];
-  const emit = (...parts: number[][]) => parts.forEach((p) => body.push(...p));
+  const locals: [number, number][] = [[3, I32], [2 * rowCount + 3, V128]];
+  const { body, emit } = bodyBuilder();
   const row = (r: number) => [...get(c), ...get(ldc), ...i32(r), OP.i32Mul, OP.i32Add];
   emit([OP.loop, EMPTY_BLOCK]); // over blocks of rows
   // Accumulators start at zero (each block, not only on entry), or at C.
@@ -115,21 +70,33 @@ function rowsKernel(rowCount: number, fma: boolean): { locals: number[][]; body:
   emit([OP.end]);
   emit(get(bp), set(panel));
   emit(get(bp), get(k), i32(32), [OP.i32Mul], [OP.i32Add], set(end));
-  emit([OP.loop, EMPTY_BLOCK]); // over k
-  for (let j = 0; j < 2; j++) emit(get(panel), load(16 * j), set(b[j]));
-  for (let r = 0; r < rowCount; r++) {
-    emit(get(ap), splat(4 * r), set(av));
-    for (let j = 0; j < 2; j++) {
-      if (fma) emit(get(av), get(b[j]), get(acc[r][j]), simd(RELAXED_MADD), set(acc[r][j]));
-      else {
-        emit(get(acc[r][j]), get(av), get(b[j]), simd(SIMD.f32x4Mul), simd(SIMD.f32x4Add));
-        emit(set(acc[r][j]));
+  // One rank-1 update: the u-th step of k from `panel` and `ap`.
+  const update = (u: number) => {
+    for (let j = 0; j < 2; j++) emit(get(panel), load(32 * u + 16 * j), set(b[j]));
+    for (let r = 0; r < rowCount; r++) {
+      emit(get(ap), splat(4 * (rowCount * u + r)), set(av));
+      for (let j = 0; j < 2; j++) {
+        if (fma) {
+          emit(get(av), get(b[j]), get(acc[r][j]), simd(SIMD.f32x4RelaxedMadd), set(acc[r][j]));
+        } else {
+          emit(get(acc[r][j]), get(av), get(b[j]), simd(SIMD.f32x4Mul), simd(SIMD.f32x4Add));
+          emit(set(acc[r][j]));
+        }
       }
     }
-  }
-  emit(get(ap), i32(4 * rowCount), [OP.i32Add], set(ap));
-  emit(get(panel), i32(32), [OP.i32Add], set(panel));
-  emit(get(panel), get(end), [OP.i32LtU], [OP.brIf, 0], [OP.end]);
+  };
+  // Steps of k, `unroll` at a time while they last, then one at a time.
+  const loopOver = (steps: number, until: number) => {
+    emit(get(panel), get(until), [OP.i32LtU], [OP.if, EMPTY_BLOCK], [OP.loop, EMPTY_BLOCK]);
+    for (let u = 0; u < steps; u++) update(u);
+    emit(get(ap), i32(4 * rowCount * steps), [OP.i32Add], set(ap));
+    emit(get(panel), i32(32 * steps), [OP.i32Add], set(panel));
+    emit(get(panel), get(until), [OP.i32LtU], [OP.brIf, 0], [OP.end], [OP.end]);
+  };
+  emit(get(bp), get(k), i32(-unroll), [OP.i32And], i32(32), [OP.i32Mul], [OP.i32Add]);
+  emit(set(unrolledEnd));
+  loopOver(unroll, unrolledEnd);
+  loopOver(1, end);
   for (let r = 0; r < rowCount; r++) {
     for (let j = 0; j < 2; j++) emit(row(r), get(acc[r][j]), store(16 * j));
   }
@@ -145,18 +112,17 @@ function rowsKernel(rowCount: number, fma: boolean): { locals: number[][]; body:
  * writes A[row, kk] for kk in 0..k, row in the block (element (row, kk) at a + row·rowStride +
  * kk·kStride: a transposed A is packed as it is), as `rows` reads them.
  */
-function packAKernel(rowCount: number): { locals: number[][]; body: number[] } {
+function packAKernel(rowCount: number): Kernel {
   const [a, rowStride, kStride, k, blocks, out] = [0, 1, 2, 3, 4, 5];
   const [source, left] = [6, 7];
-  const locals = [[...uleb(2), I32]];
-  const body: number[] = [];
-  const emit = (...parts: number[][]) => parts.forEach((p) => body.push(...p));
+  const locals: [number, number][] = [[2, I32]];
+  const { body, emit } = bodyBuilder();
   emit([OP.loop, EMPTY_BLOCK]); // over blocks
   emit(get(a), set(source), get(k), set(left));
   emit([OP.loop, EMPTY_BLOCK]); // over k
   for (let r = 0; r < rowCount; r++) {
     emit(get(out), get(source), get(rowStride), i32(r), [OP.i32Mul], [OP.i32Add]);
-    emit([OP.f32Load, 2, 0], [OP.f32Store, 2, ...uleb(4 * r)]);
+    emit(f32Load(0), f32Store(4 * r));
   }
   emit(get(out), i32(4 * rowCount), [OP.i32Add], set(out));
   emit(get(source), get(kStride), [OP.i32Add], set(source));
@@ -172,12 +138,11 @@ function packAKernel(rowCount: number): { locals: number[][]; body: number[] } {
  * `pack(b, ldb, k, panels, out)`: copies B[0..k, 0..8·panels) (rows `ldb` bytes apart) into
  * panels of k × 8 floats, one after another at `out`.
  */
-function packKernel(): { locals: number[][]; body: number[] } {
+function packKernel(): Kernel {
   const [b, ldb, k, panels, out] = [0, 1, 2, 3, 4];
   const [source, left] = [5, 6];
-  const locals = [[...uleb(2), I32]];
-  const body: number[] = [];
-  const emit = (...parts: number[][]) => parts.forEach((p) => body.push(...p));
+  const locals: [number, number][] = [[2, I32]];
+  const { body, emit } = bodyBuilder();
   emit([OP.loop, EMPTY_BLOCK]); // over panels
   emit(get(b), set(source), get(k), set(left));
   emit([OP.loop, EMPTY_BLOCK]); // over rows of the panel
@@ -198,27 +163,11 @@ function packKernel(): { locals: number[][]; body: number[] } {
  * (`packAKernel`) and `pack` (`packKernel`), and imports `env.memory`. `fma` selects relaxed
  * SIMD's fused multiply-add.
  */
-export function gemmModuleBytes(fma: boolean): Uint8Array<ArrayBuffer> {
-  const type = (params: number) => [0x60, ...vector(new Array(params).fill([I32])), 0];
-  const types = [type(7), type(6), type(5)];
+export function gemmModuleBytes(fma: boolean, unroll = UNROLL): Uint8Array<ArrayBuffer> {
   const rowCounts = Array.from({ length: ROWS }, (_, i) => i + 1);
-  const functions = [
-    ...rowCounts.map((r) => ({ name: `rows${r}`, type: 0, ...rowsKernel(r, fma) })),
-    ...rowCounts.map((r) => ({ name: `packA${r}`, type: 1, ...packAKernel(r) })),
-    { name: "pack", type: 2, ...packKernel() },
-  ];
-  const code = functions.map(({ locals, body }) => {
-    const content = [...vector(locals), ...body, OP.end];
-    return [...uleb(content.length), ...content];
-  });
-  const name = (s: string) => vector([...new TextEncoder().encode(s)].map((byte) => [byte]));
-  const bytes = [
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector(types)),
-    ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vector(functions.map((f) => uleb(f.type)))),
-    ...section(7, vector(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vector(code)),
-  ];
-  return new Uint8Array(bytes);
+  return heapModuleBytes([
+    ...rowCounts.map((r) => ({ name: `rows${r}`, params: 7, ...rowsKernel(r, fma, unroll) })),
+    ...rowCounts.map((r) => ({ name: `packA${r}`, params: 6, ...packAKernel(r) })),
+    { name: "pack", params: 5, ...packKernel() },
+  ]);
 }

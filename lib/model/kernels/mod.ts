@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { batchMatMulWasm, fusedMatMulWasm } from "./batch_mat_mul.ts";
+import { sumWasm } from "./column_sums.ts";
 import { identityWasm } from "./identity.ts";
 import {
   unsortedSegmentSumCpuConfig,
@@ -24,6 +25,8 @@ export interface CustomKernels {
   segmentSum: boolean;
   /** wasm Identity sharing its input instead of copying it (on unless set to false). */
   identity?: boolean;
+  /** wasm Sum over leading axes (bias gradients) in one SIMD pass (on unless set to false). */
+  sum?: boolean;
 }
 
 /** The stock kernels we replace, captured once, to restore them. */
@@ -43,6 +46,7 @@ function customConfigs(): Record<Group, tf.KernelConfig[]> {
       [tf.UnsortedSegmentSum, "wasm"],
       [tf.UnsortedSegmentSum, "cpu"],
       [tf.Identity, "wasm"],
+      [tf.Sum, "wasm"],
     ];
     for (const [kernelName, backendName] of names) {
       stock.set(key({ kernelName, backendName }), tf.getKernel(kernelName, backendName));
@@ -54,17 +58,21 @@ function customConfigs(): Record<Group, tf.KernelConfig[]> {
     throw new Error("tfjs-backend-wasm did not register BatchMatMul and _FusedMatMul");
   }
   const identity = stock.get(key({ kernelName: tf.Identity, backendName: "wasm" }));
-  if (identity == null) throw new Error("tfjs-backend-wasm did not register Identity");
+  const sum = stock.get(key({ kernelName: tf.Sum, backendName: "wasm" }));
+  if (identity == null || sum == null) {
+    throw new Error("tfjs-backend-wasm did not register Identity and Sum");
+  }
   const fastBatchMatMul = batchMatMulWasm(batchMatMul);
   return {
     matMul: [fastBatchMatMul, fusedMatMulWasm(fusedMatMul, fastBatchMatMul)],
     segmentSum: [unsortedSegmentSumWasmConfig, unsortedSegmentSumCpuConfig],
     identity: [identityWasm(identity)],
+    sum: [sumWasm(sum)],
   };
 }
 
-type Group = "matMul" | "segmentSum" | "identity";
-const GROUPS: Group[] = ["matMul", "segmentSum", "identity"];
+type Group = "matMul" | "segmentSum" | "identity" | "sum";
+const GROUPS: Group[] = ["matMul", "segmentSum", "identity", "sum"];
 
 /** Puts `config` (or nothing) in the kernel registry in place of what is there. */
 function setKernel(kernelName: string, backendName: string, config?: tf.KernelConfig): void {
@@ -72,7 +80,12 @@ function setKernel(kernelName: string, backendName: string, config?: tf.KernelCo
   if (config != null) tf.registerKernel(config);
 }
 
-let current: Record<Group, boolean> = { matMul: false, segmentSum: false, identity: false };
+let current: Record<Group, boolean> = {
+  matMul: false,
+  segmentSum: false,
+  identity: false,
+  sum: false,
+};
 let built: Record<Group, tf.KernelConfig[]> | null = null;
 
 /**
@@ -84,12 +97,13 @@ let built: Record<Group, tf.KernelConfig[]> | null = null;
  *   for batched and transposed products too (the stock ones fall back to a loop 10-30× slower,
  *   where the fused one also adds the wrong bias).
  * - wasm `Identity` without a copy (tfjs runs it on every tensor saved for a gradient).
+ * - wasm `Sum` over leading axes in one SIMD pass (the stock one transposes first).
  */
 export function registerCustomKernels(
   which: CustomKernels = { matMul: true, segmentSum: true },
 ): void {
   built ??= customConfigs();
-  const wanted = { ...which, identity: which.identity ?? true };
+  const wanted = { ...which, identity: which.identity ?? true, sum: which.sum ?? true };
   for (const group of GROUPS) {
     if (wanted[group] === current[group]) continue;
     for (const config of built[group]) {

@@ -65,3 +65,24 @@ export function registerView(backend: WasmBackend, byteOffset: number, size: num
 export function releaseView(backend: WasmBackend, id: number): void {
   backend.wasm.tfjs.disposeData(id);
 }
+
+type HeapExports = Record<string, (...args: number[]) => void>;
+const heapInstances = new WeakMap<WasmBackend, Map<Uint8Array, HeapExports>>();
+
+/**
+ * The exports of our module `bytes` instantiated on `backend`'s heap (it imports `env.memory`),
+ * once per backend; null if the backend does not expose its memory.
+ */
+export function heapInstance(backend: WasmBackend, bytes: Uint8Array): HeapExports | null {
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  let byBytes = heapInstances.get(backend);
+  if (byBytes == null) heapInstances.set(backend, byBytes = new Map());
+  let exports = byBytes.get(bytes);
+  if (exports == null) {
+    const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    exports = new WebAssembly.Instance(module, { env: { memory } }).exports as HeapExports;
+    byBytes.set(bytes, exports);
+  }
+  return exports;
+}
