@@ -1,0 +1,96 @@
+// What the tutorial notebook must show once executed (issue acceptance): the dataset table, the
+// decoded overflow windows, the offset walkthrough, the answer tokens decoded to the gold answer,
+// a loss chart with a point per logging step, the n-best table, EM/F1 and the pipeline's answer.
+import { assert, assertEquals } from "../assert.ts";
+import { assertOutput, findOutputs, type Notebook, readExecuted } from "../notebook.ts";
+
+const NOTEBOOK = "notebooks/qa_finetune.ipynb";
+let executed: Promise<Notebook> | undefined;
+const notebook = () => executed ??= readExecuted(NOTEBOOK);
+
+Deno.test("qa_finetune: a random sample of the dataset as an HTML table", async () => {
+  const html = assertOutput(
+    await notebook(),
+    { cell: "dataset-table", mime: "text/html" },
+    NOTEBOOK,
+  );
+  assert(html.text.includes('class="dataframe"'), html.text.slice(0, 80));
+  assertEquals(html.text.match(/<tr>/g)?.length, 5);
+  for (const column of ["id", "title", "context", "question", "answers"]) {
+    assert(html.text.includes(`<th>${column}</th>`), column);
+  }
+});
+
+Deno.test("qa_finetune: the long context's two overflow windows, decoded, and their overlap", async () => {
+  const nb = await notebook();
+  const decoded = findOutputs(nb, { cell: "decoded-windows", type: "stream" })
+    .map((o) => o.text).join("").split("\n").filter((line) => line.startsWith("[CLS]"));
+  assertEquals(decoded.length, 2);
+  for (const window of decoded) {
+    assert(window.startsWith("[CLS] beyonce got married in 2008 to whom? [SEP]"));
+  }
+  assertOutput(nb, { cell: "window-overlap", mime: "text/plain", text: "window 0: 384 tokens" });
+  assertOutput(nb, { cell: "window-overlap", mime: "text/plain", text: "window 1: 192 tokens" });
+  assertOutput(nb, { cell: "window-overlap", mime: "text/html", text: "<mark" });
+});
+
+Deno.test("qa_finetune: the offset walkthrough maps tokens back to the text", async () => {
+  const html = assertOutput(await notebook(), { cell: "offset-walkthrough", mime: "text/html" });
+  assert(html.text.includes("<td>beyonce</td>"));
+  assert(html.text.includes("<td>Beyonce</td>"));
+  assert(html.text.includes("<td>(0, 7)</td>"));
+});
+
+Deno.test("qa_finetune: the answer's tokens decode to the gold answer", async () => {
+  const text = findOutputs(await notebook(), { cell: "answer-tokens", type: "stream" })
+    .map((o) => o.text).join("");
+  assertEquals(text.trim().split("\n"), ["jay z", "Jay Z"]);
+});
+
+Deno.test("qa_finetune: the loss chart has a point per logging step and the eval losses", async () => {
+  const nb = await notebook();
+  const chart = assertOutput(nb, { cell: "training", mime: "application/vnd.vegalite.v5+json" });
+  const values = JSON.stringify(chart.content);
+  const args = assertOutput(nb, { type: "execute_result", text: "loggingSteps" }).text;
+  const loggingSteps = Number(args.match(/loggingSteps: (\d+)/)![1]);
+  const progress = assertOutput(nb, {
+    cell: "training",
+    mime: "text/plain",
+    text: /^train \d+\/\d+/,
+  });
+  const steps = Number(progress.text.match(/^train (\d+)\/(\d+)/)![2]);
+  const trainPoints = [...values.matchAll(/"loss":\d/g)].length;
+  assert(
+    trainPoints >= Math.floor(steps / loggingSteps),
+    `${trainPoints} points for ${steps} steps`,
+  );
+  assert(/"eval_loss":\d/.test(values), "eval loss points");
+  assertOutput(nb, { cell: "training", mime: "image/svg+xml", text: "<svg" });
+});
+
+Deno.test("qa_finetune: the n-best table, highlighted answer and logit chart of the first question", async () => {
+  const nb = await notebook();
+  const table = assertOutput(nb, { cell: "nbest-table", mime: "text/html" });
+  for (const column of ["text", "start logit", "end logit", "score"]) {
+    assert(table.text.includes(`<th>${column}</th>`), column);
+  }
+  assertEquals(table.text.match(/<tr>/g)?.length, 20);
+  assertOutput(nb, {
+    cell: "nbest-table",
+    type: "stream",
+    text: "Which NFL team represented the AFC",
+  });
+  assertOutput(nb, { cell: "highlight", mime: "text/html", text: "Denver Broncos" });
+  assertOutput(nb, { cell: "logit-chart", mime: "application/vnd.vegalite.v5+json" });
+});
+
+Deno.test("qa_finetune: EM/F1, their breakdown, the pipeline's answer and the homework", async () => {
+  const nb = await notebook();
+  const metrics = assertOutput(nb, { cell: "metrics", type: "execute_result" }).text;
+  assert(/exact_match: [\d.]+/.test(metrics) && /f1: [\d.]+/.test(metrics), metrics);
+  assertOutput(nb, { cell: "breakdown", mime: "text/html", text: "question word" });
+  const answer = assertOutput(nb, { cell: "pipeline-answer", type: "execute_result" }).text;
+  assert(/answer: "/.test(answer) && /score: [\d.e-]+/.test(answer), answer);
+  const homework = assertOutput(nb, { cell: "homework", type: "execute_result" }).text;
+  assert(/before: \{ exact_match: [\d.]+/.test(homework) && /after: \{ exact_match/.test(homework));
+});
