@@ -5,7 +5,8 @@
 // is its own: ours in one thread (training, then inference), ours on gradient workers (one per
 // core), and the peer (../shared/peer/torch_qa_bench.py, which needs `apt-get install -y
 // python3-torch libopenblas0-pthread`; without it our figures are printed alone).
-// `distilbert` takes minutes a step: it gets one timed step after a short warm-up, and the peer one
+// `distilbert` takes minutes a step: it gets micro-batches of 2, one timed step after a short
+// warm-up, and the peer one
 // step after its own warm-up step.
 import { parseArgs } from "node:util";
 import { sharedPath } from "../test/shared.ts";
@@ -19,13 +20,20 @@ const { values } = parseArgs({
     batch: { type: "string", default: "16" },
     seq: { type: "string", default: "384" },
     threads: { type: "string", default: "1" },
-    "micro-batch": { type: "string", default: "8" },
+    // Default: 8, and 2 for distilbert (tfjs keeps every intermediate of the forward pass for the
+    // gradients: 8 × 384 tokens of distilbert overflow the 4 GB wasm heap).
+    "micro-batch": { type: "string" },
     workers: { type: "string", default: String(navigator.hardwareConcurrency) },
   },
 });
 
 /** A shape that takes minutes a step: fewer steps, a small warm-up. */
 const SLOW = new Set(["distilbert"]);
+const MICRO_BATCH: Record<string, number> = { distilbert: 2 };
+
+function microBatch(shape: string): string {
+  return values["micro-batch"] ?? String(MICRO_BATCH[shape] ?? 8);
+}
 
 interface PeerResult {
   train_features_per_s: number;
@@ -47,7 +55,7 @@ const table: string[][] = [[
 ]];
 
 console.log(
-  `batch ${values.batch} × ${values.seq} tokens, micro-batches of ${values["micro-batch"]}; ` +
+  `batch ${values.batch} × ${values.seq} tokens; ` +
     `ours: tfjs wasm, 1 thread or ${values.workers} gradient workers, Deno ${Deno.version.deno}; ` +
     `peer: PyTorch, ${values.threads} thread(s); ${navigator.hardwareConcurrency} cores, ` +
     `load average ${loadAverage()} at the start`,
@@ -56,7 +64,7 @@ for (const shape of values.shapes!.split(",")) {
   const slow = SLOW.has(shape);
   const steps = slow ? 1 : Number(values.steps);
   console.log(
-    `${shape}: ${steps} timed step(s) after a warm-up` +
+    `${shape}: micro-batches of ${microBatch(shape)}, ${steps} timed step(s) after a warm-up` +
       (slow ? " of 2 features (ours) / one step (peer); this shape takes minutes" : ""),
   );
   const ours = await measureOurs(shape, "thread", steps, slow);
@@ -113,11 +121,11 @@ async function measureOurs(
   const script = new URL("./train_measure.ts", import.meta.url).pathname;
   const args = ["run", "--allow-all", script, "--shape", shape, "--mode", mode];
   args.push("--steps", String(steps), "--batch", values.batch!, "--seq", values.seq!);
-  args.push("--micro-batch", values["micro-batch"]!, "--workers", values.workers!);
+  args.push("--micro-batch", microBatch(shape), "--workers", values.workers!);
   if (slow) args.push("--warmup", "2");
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), { args }).output();
   if (code !== 0) {
-    console.error(`ours (${mode}) failed: ${lastLine(stderr)}`);
+    console.error(`ours (${mode}) failed: ${errorLine(stderr)}`);
     return null;
   }
   return JSON.parse(lastLine(stdout));
@@ -140,7 +148,7 @@ async function measurePeer(shape: string, steps: number): Promise<PeerResult | n
   try {
     const { code, stdout, stderr } = await new Deno.Command("/usr/bin/python3", { args }).output();
     if (code !== 0) {
-      console.error(`peer failed: ${lastLine(stderr)}`);
+      console.error(`peer failed: ${errorLine(stderr)}`);
       return null;
     }
     return JSON.parse(lastLine(stdout));
@@ -148,6 +156,12 @@ async function measurePeer(shape: string, steps: number): Promise<PeerResult | n
     console.error(`peer not run: ${(e as Error).message}`);
     return null;
   }
+}
+
+// The line of a failed run's output that names the error (else its last line).
+function errorLine(bytes: Uint8Array): string {
+  const lines = new TextDecoder().decode(bytes).trim().split("\n");
+  return lines.find((line) => /error/i.test(line)) ?? lines.at(-1) ?? "";
 }
 
 function lastLine(bytes: Uint8Array): string {

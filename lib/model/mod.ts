@@ -7,3 +7,4 @@ export { type FeatureLogits, predictLogits } from "./infer.ts";
 export { disposeBatch, type FeatureLike, inputsOf, labelsOf } from "./batch.ts";
 export type { ModelConfig } from "./config.ts";
 export { parseConfig, readConfig } from "./config.ts";
+export { readValues, updateValues } from "./values.ts";

@@ -3,6 +3,7 @@
 // a dozen tfjs ops per parameter cost more than the arithmetic, and flat buffers are what gradient
 // workers exchange anyway.
 import * as tf from "@tensorflow/tfjs";
+import { updateValues } from "../model/mod.ts";
 import { type FlatLayout, flatLayout, part } from "./flat.ts";
 
 /** AdamW settings; the defaults are the Trainer's. */
@@ -82,14 +83,11 @@ export class AdamW {
       gradScale,
     };
     this.layout.names.forEach((name, i) => {
-      const variable = this.parameters.get(name)!;
-      const values = variable.dataSync() as Float32Array; // a copy of the wasm heap's values
       const decay = decays(name) ? 1 - lr * this.weightDecay : 1;
-      update(values, part(this.layout, grads, i), {
-        m: part(this.layout, first, i),
-        v: part(this.layout, second, i),
-      }, { ...constants, decay });
-      tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, "float32")));
+      const moments = { m: part(this.layout, first, i), v: part(this.layout, second, i) };
+      updateValues(this.parameters.get(name)!, (values) => {
+        update(values, part(this.layout, grads, i), moments, { ...constants, decay });
+      });
     });
   }
 

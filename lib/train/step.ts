@@ -1,7 +1,12 @@
 // One optimizer step: loss and gradients (over micro-batches if the batch is split), gradient-norm
 // clipping, AdamW.
 import * as tf from "@tensorflow/tfjs";
-import type { EncoderInputs, QuestionAnsweringModel, SpanLabels } from "../model/mod.ts";
+import {
+  type EncoderInputs,
+  type QuestionAnsweringModel,
+  readValues,
+  type SpanLabels,
+} from "../model/mod.ts";
 import { type AdamW, clipFactor, gradientNorm } from "./adamw.ts";
 import { addScaled, type FlatLayout, flatLayout, part } from "./flat.ts";
 
@@ -49,7 +54,7 @@ export function accumulateGradients(
     loss += value.dataSync()[0] * weight;
     variables.forEach((variable, i) => {
       const grad = grads[variable.name];
-      if (grad) addScaled(part(layout, summed, i), grad.dataSync(), weight);
+      if (grad) readValues(grad, (values) => addScaled(part(layout, summed, i), values, weight));
     });
     tf.dispose([value, ...Object.values(grads)]);
   }
