@@ -6,8 +6,7 @@
 // core), and the peer (../shared/peer/torch_qa_bench.py, which needs `apt-get install -y
 // python3-torch libopenblas0-pthread`; without it our figures are printed alone).
 // `distilbert` takes minutes a step: it gets micro-batches of 2, one timed step after a short
-// warm-up, and the peer one
-// step after its own warm-up step.
+// warm-up, and the peer one step after its own warm-up step.
 import { parseArgs } from "node:util";
 import { sharedPath } from "../test/shared.ts";
 import type { Measurement } from "./train_measure.ts";
