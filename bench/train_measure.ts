@@ -133,12 +133,14 @@ async function measureThread(s: Settings): Promise<Measurement> {
     trainStep(model, optimizer, parts, 2e-5, 1);
     for (const { inputs, labels } of parts) disposeBatch(inputs, labels);
   }, s);
+  // Inference in the same micro-batches: tf.tidy keeps a forward pass's intermediates to its end.
   const infer = await rate((features) => {
-    const inputs = inputsOf(features);
-    const logits = tf.tidy(() => model.forward(inputs, false).startLogits);
-    logits.dataSync();
-    logits.dispose();
-    disposeBatch(inputs);
+    for (const { inputs, labels } of microBatches(features, s.micro)) {
+      const logits = tf.tidy(() => model.forward(inputs, false).startLogits);
+      logits.dataSync();
+      logits.dispose();
+      disposeBatch(inputs, labels);
+    }
   }, s);
   model.dispose();
   return { shape: s.shape, mode: "thread", workers: 1, train, infer, peakRss: peakRss() };
