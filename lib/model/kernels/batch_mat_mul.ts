@@ -186,8 +186,8 @@ function fastProduct(
 
 /**
  * The product on our own kernels (gemm.ts): one product over A's folded rows when b has batch 1,
- * otherwise one per output matrix. A transposed A is read as it is (unless it must be folded); a
- * transposed B is transposed once, explicitly.
+ * otherwise one per output matrix. Transposed operands are packed as they are (a transposed A
+ * that must be folded is transposed first).
  */
 function gemmProduct(
   backend: WasmBackend,
@@ -199,25 +199,24 @@ function gemmProduct(
 ): TensorInfo {
   const fold = p.batchB === 1 && p.batchA > 1;
   const A = asBatchOfMatrices(backend, a, p.batchA, transposeA && fold);
-  const B = asBatchOfMatrices(backend, b, p.batchB, transposeB);
   try {
     const aTransposed = transposeA && !fold;
     const { m, k, n } = p;
     const out = backend.makeOutput(p.outShape, "float32");
-    const [aOffset, bOffset, outOffset] = [A.t, B.t, out].map((t) => heapOffset(backend, t));
+    const [aOffset, bOffset, outOffset] = [A.t, b, out].map((t) => heapOffset(backend, t));
     if (fold) {
-      gemm(backend, aOffset, bOffset, outOffset, [p.batchA * m, k, n]);
+      gemm(backend, aOffset, bOffset, outOffset, [p.batchA * m, k, n], false, transposeB);
       return out;
     }
     for (let i = 0; i < p.aIndex.length; i++) {
       const aMatrix = aOffset + p.aIndex[i] * m * k * F32;
       const bMatrix = bOffset + p.bIndex[i] * k * n * F32;
-      gemm(backend, aMatrix, bMatrix, outOffset + i * m * n * F32, [m, k, n], aTransposed);
+      const outMatrix = outOffset + i * m * n * F32;
+      gemm(backend, aMatrix, bMatrix, outMatrix, [m, k, n], aTransposed, transposeB);
     }
     return out;
   } finally {
     if (A.owned) backend.disposeData(A.t.dataId);
-    if (B.owned) backend.disposeData(B.t.dataId);
   }
 }
 

@@ -19,6 +19,7 @@ interface Gemm {
   rows: Kernel[];
   packA: Kernel[];
   pack: Kernel;
+  packTransposed: Kernel;
 }
 
 const instances = new WeakMap<WasmBackend, Gemm>();
@@ -42,6 +43,7 @@ function instance(backend: WasmBackend): Gemm | null {
       rows: Array.from({ length: ROWS + 1 }, (_, r) => exports[`rows${r}`]),
       packA: Array.from({ length: ROWS + 1 }, (_, r) => exports[`packA${r}`]),
       pack: exports.pack,
+      packTransposed: exports.packTransposed,
     };
     instances.set(backend, gemm);
   }
@@ -63,8 +65,8 @@ export function gemmSupports(backend: WasmBackend, m: number, k: number, n: numb
 
 /**
  * out[m, n] = a[m, k] · b[k, n], all row-major float32 at the given byte offsets of the wasm
- * heap (`out` must not overlap `a` or `b`); with `transposeA`, `a` holds Aᵀ [k, m]. Check
- * `gemmSupports` first.
+ * heap (`out` must not overlap `a` or `b`); with `transposeA`, `a` holds Aᵀ [k, m], with
+ * `transposeB`, `b` holds Bᵀ [n, k]. Check `gemmSupports` first.
  */
 export function gemm(
   backend: WasmBackend,
@@ -73,8 +75,9 @@ export function gemm(
   out: number,
   [m, k, n]: [number, number, number],
   transposeA = false,
+  transposeB = false,
 ): void {
-  const { rows, packA, pack } = instance(backend)!;
+  const { rows, packA, pack, packTransposed } = instance(backend)!;
   const kBlock = Math.min(k, BLOCKS.k);
   const packedB = backend.wasm._malloc(kBlock * Math.min(n, BLOCKS.n) * 4);
   const packedA = backend.wasm._malloc(kBlock * Math.min(m, BLOCKS.m) * 4);
@@ -86,7 +89,8 @@ export function gemm(
       for (let k0 = 0; k0 < k; k0 += BLOCKS.k) {
         const kc = Math.min(BLOCKS.k, k - k0);
         const accumulate = k0 > 0 ? 1 : 0;
-        pack(b + (k0 * n + j0) * 4, n * 4, kc, panels, packedB);
+        if (transposeB) packTransposed(b + (j0 * k + k0) * 4, k * 4, kc, panels, packedB);
+        else pack(b + (k0 * n + j0) * 4, n * 4, kc, panels, packedB);
         for (let i0 = 0; i0 < m; i0 += BLOCKS.m) {
           const mc = Math.min(BLOCKS.m, m - i0);
           const blocks = Math.floor(mc / ROWS);

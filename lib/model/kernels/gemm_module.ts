@@ -159,8 +159,35 @@ function packKernel(): Kernel {
 }
 
 /**
+ * `packTransposed(bt, ldbt, k, panels, out)`: as `pack`, from Bᵀ: B[kk, j] is Bᵀ[j, kk], rows of
+ * Bᵀ `ldbt` bytes apart (a transposed B is packed as it is, without transposing it first).
+ */
+function packTransposedKernel(): Kernel {
+  const [bt, ldbt, k, panels, out] = [0, 1, 2, 3, 4];
+  const [source, left] = [5, 6];
+  const rowOffset = Array.from({ length: COLUMNS }, (_, j) => 7 + j); // j·ldbt
+  const locals: [number, number][] = [[2 + COLUMNS, I32]];
+  const { body, emit } = bodyBuilder();
+  for (let j = 0; j < COLUMNS; j++) emit(get(ldbt), i32(j), [OP.i32Mul], set(rowOffset[j]));
+  emit([OP.loop, EMPTY_BLOCK]); // over panels
+  emit(get(bt), set(source), get(k), set(left));
+  emit([OP.loop, EMPTY_BLOCK]); // over steps of k: one value from each of 8 rows of Bᵀ
+  for (let j = 0; j < COLUMNS; j++) {
+    emit(get(out), get(source), get(rowOffset[j]), [OP.i32Add], f32Load(0), f32Store(4 * j));
+  }
+  emit(get(out), i32(4 * COLUMNS), [OP.i32Add], set(out));
+  emit(get(source), i32(4), [OP.i32Add], set(source));
+  emit(get(left), i32(1), [OP.i32Sub], set(left));
+  emit(get(left), [OP.i32Eqz], [OP.i32Eqz], [OP.brIf, 0], [OP.end]);
+  emit(get(bt), get(ldbt), i32(COLUMNS), [OP.i32Mul], [OP.i32Add], set(bt));
+  emit(get(panels), i32(1), [OP.i32Sub], set(panels));
+  emit(get(panels), [OP.i32Eqz], [OP.i32Eqz], [OP.brIf, 0], [OP.end]);
+  return { locals, body };
+}
+
+/**
  * The module's bytes: exports `rows1` … `rows6` (`rowsKernel`), `packA1` … `packA6`
- * (`packAKernel`) and `pack` (`packKernel`), and imports `env.memory`. `fma` selects relaxed
+ * (`packAKernel`), `pack` and `packTransposed`, and imports `env.memory`. `fma` selects relaxed
  * SIMD's fused multiply-add.
  */
 export function gemmModuleBytes(fma: boolean, unroll = UNROLL): Uint8Array<ArrayBuffer> {
@@ -169,5 +196,6 @@ export function gemmModuleBytes(fma: boolean, unroll = UNROLL): Uint8Array<Array
     ...rowCounts.map((r) => ({ name: `rows${r}`, params: 7, ...rowsKernel(r, fma, unroll) })),
     ...rowCounts.map((r) => ({ name: `packA${r}`, params: 6, ...packAKernel(r) })),
     { name: "pack", params: 5, ...packKernel() },
+    { name: "packTransposed", params: 5, ...packTransposedKernel() },
   ]);
 }

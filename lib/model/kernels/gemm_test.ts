@@ -17,13 +17,20 @@ function values(n: number, seed: number): Float32Array {
   });
 }
 
-/** a · b in float64; `a` is [m, k], or [k, m] when `transposeA`. */
-function reference(a: Float32Array, b: Float32Array, [m, k, n]: number[], transposeA: boolean) {
+/** a · b in float64; `a` is [m, k] ([k, m] when `transposeA`), `b` [k, n] ([n, k] likewise). */
+function reference(
+  a: Float32Array,
+  b: Float32Array,
+  [m, k, n]: number[],
+  [transposeA, transposeB]: boolean[],
+) {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let kk = 0; kk < k; kk++) {
       const x = transposeA ? a[kk * m + i] : a[i * k + kk];
-      for (let j = 0; j < n; j++) out[i * n + j] += x * b[kk * n + j];
+      for (let j = 0; j < n; j++) {
+        out[i * n + j] += x * (transposeB ? b[j * k + kk] : b[kk * n + j]);
+      }
     }
   }
   return out;
@@ -35,7 +42,7 @@ Deno.test("the gemm module validates with and without relaxed SIMD's fused multi
   assert.ok(WebAssembly.validate(gemmModuleBytes(true)));
 });
 
-Deno.test("gemm equals a float64 product across block edges, transposed A too", () => {
+Deno.test("gemm equals a float64 product across block edges, transposed operands too", () => {
   const { k: kBlock, m: mBlock, n: nBlock } = BLOCKS;
   const shapes = [
     [1, 1, 8],
@@ -45,24 +52,25 @@ Deno.test("gemm equals a float64 product across block edges, transposed A too", 
   ];
   for (const shape of shapes) {
     const [m, k, n] = shape;
-    for (const transposeA of [false, true]) {
+    for (const transposes of [[false, false], [true, false], [false, true], [true, true]]) {
+      const [transposeA, transposeB] = transposes;
       assert.ok(gemmSupports(backend, m, k, n), `${shape} supported`);
       const aValues = values(m * k, m + k);
       const bValues = values(k * n, n);
       const a = tf.tensor(aValues, transposeA ? [k, m] : [m, k]);
-      const b = tf.tensor(bValues, [k, n]);
+      const b = tf.tensor(bValues, transposeB ? [n, k] : [k, n]);
       const out = tf.fill([m, n], Number.NaN); // every element must be written
       const [ao, bo, oo] = [a, b, out].map((t) => heapOffset(backend, t));
-      gemm(backend, ao, bo, oo, [m, k, n], transposeA);
+      gemm(backend, ao, bo, oo, [m, k, n], transposeA, transposeB);
       const actual = out.dataSync();
-      const expected = reference(aValues, bValues, shape, transposeA);
+      const expected = reference(aValues, bValues, shape, transposes);
       // float32 sums of k products of values below 1: rounding stays below k ulps of 1.
       const tolerance = k * 2 ** -23;
       let worst = 0;
       for (let i = 0; i < expected.length; i++) {
         worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
       }
-      assert.ok(worst <= tolerance, `${shape}${transposeA ? " (Aᵀ)" : ""}: off by ${worst}`);
+      assert.ok(worst <= tolerance, `${shape} transposed ${transposes}: off by ${worst}`);
       tf.dispose([a, b, out]);
     }
   }
