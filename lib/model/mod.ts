@@ -8,3 +8,4 @@ export { disposeBatch, type FeatureLike, inputsOf, labelsOf } from "./batch.ts";
 export type { ModelConfig } from "./config.ts";
 export { parseConfig, readConfig } from "./config.ts";
 export { readValues, updateValues } from "./values.ts";
+export { readCheckpoint } from "./checkpoint.ts";

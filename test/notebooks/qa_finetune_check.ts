@@ -47,6 +47,11 @@ Deno.test("qa_finetune: the answer's tokens decode to the gold answer", async ()
   assertEquals(text.trim().split("\n"), ["jay z", "Jay Z"]);
 });
 
+Deno.test("qa_finetune: a base checkpoint's head is initialised with transformers' warning", async () => {
+  const warning = assertOutput(await notebook(), { cell: "head-warning", type: "stream" }).text;
+  assert(warning.includes("newly initialized: ['qa_outputs.weight', 'qa_outputs.bias']"), warning);
+});
+
 Deno.test("qa_finetune: the loss chart has a point per logging step and the eval losses", async () => {
   const nb = await notebook();
   const chart = assertOutput(nb, { cell: "training", mime: "application/vnd.vegalite.v5+json" });
