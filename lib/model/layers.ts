@@ -1,6 +1,7 @@
 // The building blocks of BERT-family encoders, as pure functions of tensors and named weights.
 // Weights keep PyTorch's layout (a Linear's weight is [out, in]) so checkpoints load as they are.
 import * as tf from "@tensorflow/tfjs";
+import { dropout as fastDropout } from "./kernels/dropout.ts";
 
 /** Named weights of a model, under Hugging Face's parameter names. */
 export type Weights = Map<string, tf.Variable>;
@@ -39,9 +40,9 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   return x.mul(0.5).mul(tf.erf(x.mul(Math.SQRT1_2)).add(1));
 }
 
-/** Inverted dropout, in training only. */
+/** Inverted dropout, in training only (one wasm pass where it can, else tf.dropout). */
 export function dropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
-  return training && rate > 0 ? tf.dropout(x, rate) : x;
+  return training && rate > 0 ? fastDropout(x, rate) : x;
 }
 
 /**

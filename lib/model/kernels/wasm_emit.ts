@@ -1,5 +1,5 @@
-// Writing small WebAssembly modules as bytes, for our SIMD kernels (gemm_module.ts,
-// column_sums.ts): the few opcodes they use, LEB128 numbers, and a module whose functions take i32
+// Writing small WebAssembly modules as bytes, for our kernels (gemm_module.ts, column_sums.ts,
+// dropout.ts): the few opcodes they use, LEB128 numbers, and a module whose functions take i32
 // arguments (heap offsets and sizes) and work on the memory it imports from tfjs-backend-wasm.
 // Binary format: https://webassembly.github.io/spec/core/binary/
 
@@ -9,17 +9,25 @@ export const OP = {
   if: 0x04,
   end: 0x0b,
   brIf: 0x0d,
+  select: 0x1b,
   localGet: 0x20,
   localSet: 0x21,
   f32Load: 0x2a,
   f32Store: 0x38,
   i32Const: 0x41,
+  f32Const: 0x43,
   i32Eqz: 0x45,
   i32LtU: 0x49,
+  i32GeU: 0x4f,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32And: 0x71,
+  i32Xor: 0x73,
+  i32Shl: 0x74,
+  i32ShrU: 0x76,
+  f32Mul: 0x94,
+  f32ReinterpretI32: 0xbe,
   simd: 0xfd,
 };
 /** SIMD opcodes (after OP.simd). */
@@ -35,6 +43,7 @@ export const SIMD = {
 };
 /** Value types. */
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const V128 = 0x7b;
 /** The block type of a block, loop or if that yields nothing. */
 export const EMPTY_BLOCK = 0x40;
