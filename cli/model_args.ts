@@ -28,7 +28,11 @@ export function withFeatureOptions(command: Command): Command {
 export function withModelOptions(command: Command): Command {
   return withFeatureOptions(
     command
-      .option("--backend <name>", "auto (wasm, else cpu), wasm or cpu", "auto")
+      .option(
+        "--backend <name>",
+        "auto (webgpu on a GPU, else wasm, else cpu), wasm, cpu or webgpu",
+        "auto",
+      )
       .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)"),
   );
 }

@@ -1,17 +1,18 @@
 /**
  * The TensorFlow.js compute backend for training and inference.
  *
- * `initBackend()` picks the wasm backend (XNNPACK, SIMD) and falls back to the pure-JavaScript cpu
- * backend when wasm cannot start; either way it first registers our kernels (`./kernels/mod.ts`),
- * which fill the gaps of the wasm backend for BERT training.
+ * `initBackend()` picks webgpu on a hardware GPU, else the wasm backend (XNNPACK, SIMD), and falls
+ * back to the pure-JavaScript cpu backend when wasm cannot start; either way it first registers our
+ * kernels (`./kernels/mod.ts`), which fill the gaps of the wasm backend for BERT training.
  */
 
 // The full package, as the model code uses: it also registers the gradients and chained ops.
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerCustomKernels } from "./kernels/mod.ts";
+import { findAdapter, noAdapterMessage, registerWebGPU } from "./webgpu.ts";
 
-/** Backends `initBackend` knows. "node" and "webgpu" are named for the future: they throw now. */
+/** Backends `initBackend` knows. "node" is named for the future: it throws now. */
 export type BackendName = "auto" | "wasm" | "cpu" | "node" | "webgpu";
 
 /** Options of `initBackend`. */
@@ -32,13 +33,16 @@ let wasmFailure: string | null = null;
 let fallbackLogged = false;
 
 /**
- * Selects the compute backend and returns the name tfjs now uses ("wasm" or "cpu").
+ * Selects the compute backend and returns the name tfjs now uses ("webgpu", "wasm" or "cpu").
  *
- * - "auto" (default): wasm, or cpu if wasm fails to start (logged once, with the reason).
+ * - "auto" (default): webgpu when WebGPU has a hardware adapter (not a software one such as
+ *   llvmpipe, which is slower than wasm), else wasm, or cpu if wasm fails to start (logged once,
+ *   with the reason).
  * - "wasm" / "cpu": that backend, or an error.
  * - "node": tfjs-node (native TensorFlow) is not installed in this project; the error says how to
  *   add it.
- * - "webgpu": not available yet; throws.
+ * - "webgpu": tfjs-backend-webgpu on Deno's WebGPU, any adapter (a software one too); an error
+ *   saying what to install when there is none.
  */
 export async function initBackend(
   name: BackendName = "auto",
@@ -52,6 +56,13 @@ export async function initBackend(
     case "wasm":
       return await useWasm(options.wasmDir);
     case "auto":
+      if ((await findAdapter())?.fallback === false) {
+        try {
+          return await useWebGPU();
+        } catch (err) {
+          console.warn(`webgpu backend unavailable, trying wasm: ${(err as Error).message}`);
+        }
+      }
       try {
         return await useWasm(options.wasmDir);
       } catch (err) {
@@ -64,13 +75,18 @@ export async function initBackend(
     case "node":
       return await useNode();
     case "webgpu":
-      throw new Error(
-        'backend "webgpu" is not available yet (@tensorflow/tfjs-backend-webgpu is not wired ' +
-          'in); use "auto", "wasm" or "cpu"',
-      );
+      return await useWebGPU();
     default:
-      throw new Error(`unknown backend "${name}"; use "auto", "wasm" or "cpu"`);
+      throw new Error(`unknown backend "${name}"; use "auto", "wasm", "cpu" or "webgpu"`);
   }
+}
+
+/**
+ * Whether the running backend keeps tensors on a device (webgpu): reading them back is then
+ * asynchronous only (`await t.data()`), and training keeps its state there.
+ */
+export function onDevice(): boolean {
+  return tf.getBackend() === "webgpu";
 }
 
 async function useBackend(name: string): Promise<string> {
@@ -80,6 +96,12 @@ async function useBackend(name: string): Promise<string> {
   }
   await tf.ready();
   return tf.getBackend();
+}
+
+async function useWebGPU(): Promise<string> {
+  if ((await findAdapter()) == null) throw new Error(`backend "webgpu": ${noAdapterMessage()}`);
+  await registerWebGPU();
+  return await useBackend("webgpu");
 }
 
 async function useWasm(wasmDir?: string): Promise<string> {

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
 import { segmentSum } from "./kernels/mod.ts";
 import { probeBatch, probeGradients, probeParams, TINY } from "./kernels/probe.ts";
+import { findAdapter } from "./webgpu.ts";
 
 type Backend = "cpu" | "wasm";
 
@@ -40,15 +41,16 @@ function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, 
   }
 }
 
-Deno.test("initBackend: cpu, wasm, auto; node and webgpu are refused with a reason", async () => {
+Deno.test("initBackend: cpu, wasm, auto; node is refused with a reason", async () => {
   assert.equal(await initBackend("cpu"), "cpu");
   assert.equal(tf.getBackend(), "cpu");
   assert.equal(await initBackend("wasm"), "wasm");
-  assert.equal(await initBackend(), "wasm");
+  // auto: webgpu on a hardware GPU only (webgpu_test.ts tests that backend).
+  const auto = (await findAdapter())?.fallback === false ? "webgpu" : "wasm";
+  assert.equal(await initBackend(), auto);
   await assert.rejects(initBackend("node"), /tfjs-node.*not installed.*deno\.json/s);
-  await assert.rejects(initBackend("webgpu"), /not available yet/);
   await assert.rejects(initBackend("tpu" as "cpu"), /unknown backend "tpu"/);
-  assert.equal(tf.getBackend(), "wasm");
+  assert.equal(tf.getBackend(), auto);
 });
 
 /** Runs `code` in a fresh Deno process (backend state is per process); returns its stdout. */

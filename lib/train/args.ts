@@ -12,7 +12,10 @@ export interface TrainingArguments {
    * gradients averaged (the same step, less memory: the wasm heap holds at most 2 GB).
    */
   microBatchSize?: number;
-  /** Threads computing gradients (data parallel, one wasm instance each); 1: this thread only. */
+  /**
+   * Threads computing gradients (data parallel, one wasm instance each); 1: this thread only.
+   * Ignored on webgpu, where the whole step runs on the GPU.
+   */
   workers?: number;
   learningRate: number;
   weightDecay: number;

@@ -36,6 +36,7 @@ export async function saveTrainerCheckpoint(
 ): Promise<string> {
   const folder = join(args.outputDir, `checkpoint-${state.globalStep}`);
   const staging = `${folder}.tmp-${Deno.pid}`;
+  await optimizer.syncFromDevice();
   await Deno.remove(staging, { recursive: true }).catch(() => {});
   await model.save(staging);
   await Deno.writeFile(join(staging, "optimizer.safetensors"), optimizerBytes(optimizer));

@@ -1,6 +1,8 @@
 // The Trainer: batches, the learning-rate schedule, AdamW steps, logging, evaluation loss,
 // checkpoints and resuming, as Hugging Face's Trainer runs them.
+import * as tf from "@tensorflow/tfjs";
 import type { TrainFeature } from "../features/mod.ts";
+import { onDevice } from "../model/backend.ts";
 import {
   disposeBatch,
   type FeatureLike,
@@ -11,6 +13,7 @@ import {
 import { AdamW } from "./adamw.ts";
 import type { TrainingArguments } from "./args.ts";
 import { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
+import { deviceTrainStep } from "./device_step.ts";
 import { epochOrder } from "./order.ts";
 import { linearSchedule } from "./schedule.ts";
 import { type MicroBatch, type StepResult, trainStep } from "./step.ts";
@@ -125,7 +128,7 @@ export class Trainer {
         await this.#log({
           step: this.state.globalStep,
           epoch: epoch + 1,
-          eval_loss: this.evaluate(),
+          eval_loss: await this.evaluate(),
         });
       }
       if (this.args.saveSteps > 0 && this.state.globalStep % this.args.saveSteps === 0 && !last) {
@@ -134,18 +137,22 @@ export class Trainer {
     }
   }
 
-  // One optimizer step, in this thread or on the gradient workers' replicas.
+  // One optimizer step: on the device (webgpu; gradient workers are for wasm and cpu), on the
+  // gradient workers' replicas, or in this thread.
   async #step(batch: TrainFeature[], lr: number): Promise<StepResult> {
     const microBatchSize = this.args.microBatchSize ?? batch.length;
-    const workers = this.args.workers ?? 1;
+    const workers = onDevice() ? 1 : this.args.workers ?? 1;
     if (workers > 1) {
-      this.#pool ??= await GradientWorkers.start(this.model, this.optimizer, workers);
+      const backend = tf.getBackend() as "wasm" | "cpu";
+      this.#pool ??= await GradientWorkers.start(this.model, this.optimizer, workers, backend);
       this.#replicasAhead = true;
       return await this.#pool.step(batch, microBatchSize, lr, this.args.maxGradNorm);
     }
     const parts = microBatches(batch, microBatchSize);
     try {
-      return trainStep(this.model, this.optimizer, parts, lr, this.args.maxGradNorm);
+      return onDevice()
+        ? await deviceTrainStep(this.model, this.optimizer, parts, lr, this.args.maxGradNorm)
+        : trainStep(this.model, this.optimizer, parts, lr, this.args.maxGradNorm);
     } finally {
       for (const part of parts) disposeBatch(part.inputs, part.labels);
     }
@@ -166,14 +173,14 @@ export class Trainer {
   }
 
   /** Mean QA loss over the evaluation features, without dropout. */
-  evaluate(features: FeatureLike[] = this.evalFeatures): number {
+  async evaluate(features: FeatureLike[] = this.evalFeatures): Promise<number> {
     let total = 0;
     for (let from = 0; from < features.length; from += this.args.evalBatchSize) {
       const batch = features.slice(from, from + this.args.evalBatchSize);
       const inputs = inputsOf(batch);
       const labels = labelsOf(batch);
       const loss = this.model.loss(inputs, labels, false);
-      total += loss.dataSync()[0] * batch.length;
+      total += (await loss.data())[0] * batch.length;
       loss.dispose();
       disposeBatch(inputs, labels);
     }

@@ -1,0 +1,44 @@
+// One AdamW update of one parameter in tfjs operations, for backends whose tensors live on a
+// device (webgpu): the weight and both moments are updated where they are, without reading them
+// back. Same arithmetic as the host loop in adamw.ts, in float32 operations as PyTorch's
+// single-tensor AdamW.
+import * as tf from "@tensorflow/tfjs";
+
+/** The numbers of one AdamW step for one parameter. */
+export interface AdamWConstants {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 − β1^step). */
+  stepSize: number;
+  /** √(1 − β2^step). */
+  correction2Sqrt: number;
+  /** Gradient clipping's factor (1: none). */
+  gradScale: number;
+  /** 1 − lr · weight decay (1 for parameters without decay). */
+  decay: number;
+}
+
+/**
+ * p ← p·decay − stepSize · m / (√v / correction2Sqrt + eps), after m ← β1·m + (1 − β1)·g and
+ * v ← β2·v + (1 − β2)·g², with g the gradient times `gradScale`. Assigns `param`, `m` and `v`.
+ */
+export function adamwUpdate(
+  param: tf.Variable,
+  grad: tf.Tensor,
+  m: tf.Variable,
+  v: tf.Variable,
+  c: AdamWConstants,
+): void {
+  tf.tidy(() => {
+    const g = c.gradScale === 1 ? grad : grad.mul(c.gradScale);
+    const nextM = m.mul(c.beta1).add(g.mul(1 - c.beta1));
+    const nextV = v.mul(c.beta2).add(g.square().mul(1 - c.beta2));
+    const denominator = nextV.sqrt().div(c.correction2Sqrt).add(c.eps);
+    const decayed = c.decay === 1 ? param : param.mul(c.decay);
+    const nextParam = decayed.sub(nextM.div(denominator).mul(c.stepSize));
+    m.assign(nextM);
+    v.assign(nextV);
+    param.assign(nextParam);
+  });
+}
