@@ -12,6 +12,7 @@
 //    does not have; the error says what to use instead.
 
 import * as tf from "@tensorflow/tfjs";
+import { batchMatMulWebGPU } from "./kernels/matmul_webgpu.ts";
 
 /** What `findAdapter` found. */
 export interface AdapterReport {
@@ -79,12 +80,16 @@ let registered = false;
 /**
  * Imports tfjs-backend-webgpu (which registers its kernels and a "webgpu" backend) and replaces
  * its backend factory with ours: the same backend on this process's adapter, uploading through
- * `queue.writeBuffer`. The package is imported only here, so that no other backend choice pulls
- * it in.
+ * `queue.writeBuffer`; then puts our kernels in place of its BatchMatMul. The package is imported
+ * only here, so that no other backend choice pulls it in.
  */
 export async function registerWebGPU(): Promise<void> {
   if (registered) return;
   const { WebGPUBackend } = await import("@tensorflow/tfjs-backend-webgpu");
+  const stockMatMul = tf.getKernel(tf.BatchMatMul, "webgpu");
+  if (stockMatMul == null) throw new Error("tfjs-backend-webgpu registered no BatchMatMul");
+  tf.unregisterKernel(tf.BatchMatMul, "webgpu");
+  tf.registerKernel(batchMatMulWebGPU(stockMatMul));
   const QueueUploadBackend = queueUploadBackend(WebGPUBackend as unknown as BackendClass);
   if (tf.findBackendFactory("webgpu") != null) tf.removeBackend("webgpu");
   tf.registerBackend("webgpu", async () => {

@@ -109,7 +109,8 @@ Deno.test("webgpu: UnsortedSegmentSum and the embedding gradient equal a plain l
   tf.dispose([sum, grad]);
 });
 
-for (const kind of ["distilbert", "bert"] as const) {
+// DistilBERT only: BERT's forward adds no kernel (its parity is tested on wasm), and llvmpipe is slow.
+for (const kind of ["distilbert"] as const) {
   Deno.test(`webgpu: tiny ${kind} forward logits equal PyTorch's (max abs ≤ 1e-5)`, async () => {
     requireWebGPU();
     const golden = JSON.parse(

@@ -7,33 +7,16 @@ import { sharedPath } from "../../test/shared.ts";
 import type { TrainFeature } from "../features/mod.ts";
 import { initBackend } from "../model/backend.ts";
 import { readWeights } from "../model/checkpoint.ts";
-import { predictLogits, QuestionAnsweringModel } from "../model/mod.ts";
+import { QuestionAnsweringModel } from "../model/mod.ts";
 import { defaultArguments, type LogEntry, Trainer } from "./mod.ts";
 
 const started = await initBackend("webgpu").catch((e: Error) => e);
 
 interface Golden {
   train_log: { step: number; lr: number; loss: number; grad_norm: number }[];
-  after_start_logits: number[][];
-  after_end_logits: number[][];
 }
 
-// Logits are defined up to a constant per row (softmax is shift-invariant); compare them centred.
-function centredDiff(rows: ArrayLike<number>[], expected: number[][]): number {
-  const centre = (row: ArrayLike<number>) => {
-    const values = Array.from(row);
-    const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    return values.map((v) => v - mean);
-  };
-  let worst = 0;
-  expected.forEach((row, i) => {
-    const [a, e] = [centre(rows[i]), centre(row)];
-    e.forEach((v, j) => worst = Math.max(worst, Math.abs(a[j] - v)));
-  });
-  return worst;
-}
-
-Deno.test("webgpu: five Trainer steps give PyTorch's loss and grad norm, then its weights", async () => {
+Deno.test("webgpu: five Trainer steps give PyTorch's loss, grad norm and weights", async () => {
   if (started instanceof Error) {
     throw new Error(`the webgpu tests need a WebGPU adapter: ${started.message}`);
   }
@@ -69,11 +52,8 @@ Deno.test("webgpu: five Trainer steps give PyTorch's loss and grad norm, then it
     assert(normError <= 1e-4, `step ${i}: grad norm ${norm} vs ${expected.grad_norm}`);
   });
 
-  const after = await predictLogits(model, features.slice(40, 48), 8);
-  const start = centredDiff(after.startLogits, golden.after_start_logits);
-  const end = centredDiff(after.endLogits, golden.after_end_logits);
-  assert(start <= 1e-4 && end <= 1e-4, `logits after 5 steps: start ${start}, end ${end}`);
-  // The weights, but for the two whose gradient is float noise (see model_test.ts).
+  // The weights, but for the two whose gradient is float noise (see model_test.ts); the logits
+  // after the steps (as model_test.ts checks them on wasm) follow from the weights.
   const expected = await readWeights(
     sharedPath("golden/public/tiny-distilbert-after5/model.safetensors"),
   );

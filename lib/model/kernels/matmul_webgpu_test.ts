@@ -1,0 +1,84 @@
+// Our webgpu BatchMatMul against a plain loop: every transpose, batches equal or broadcast, and
+// shapes that leave partial tiles. Needs a WebGPU adapter (llvmpipe in CI).
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals } from "../../../test/assert.ts";
+import { initBackend } from "../backend.ts";
+
+const started = await initBackend("webgpu").catch((e: Error) => e);
+
+/** Deterministic values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 1073741824 - 1;
+  });
+}
+
+/** out[b] = op(a[b]) × op(b[b]) in float64, a batch of 1 broadcast. */
+function reference(
+  a: Float32Array,
+  b: Float32Array,
+  [batchA, batchB, m, k, n]: number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): Float64Array {
+  const batch = Math.max(batchA, batchB);
+  const out = new Float64Array(batch * m * n);
+  for (let p = 0; p < batch; p++) {
+    const ao = (batchA === 1 ? 0 : p) * m * k;
+    const bo = (batchB === 1 ? 0 : p) * k * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let q = 0; q < k; q++) {
+          const x = transposeA ? a[ao + q * m + i] : a[ao + i * k + q];
+          const y = transposeB ? b[bo + j * k + q] : b[bo + q * n + j];
+          sum += x * y;
+        }
+        out[p * m * n + i * n + j] = sum;
+      }
+    }
+  }
+  return out;
+}
+
+Deno.test("webgpu BatchMatMul: every transpose, broadcast batches, partial tiles equal a loop", async () => {
+  if (started instanceof Error) {
+    throw new Error(`the webgpu tests need a WebGPU adapter: ${started.message}`);
+  }
+  // [batchA, batchB, m, k, n]: attention's shapes, a dense layer, odd sizes, broadcasts.
+  const cases = [
+    [6, 6, 37, 8, 45],
+    [6, 6, 45, 37, 8],
+    [1, 4, 19, 33, 70],
+    [4, 1, 70, 5, 19],
+    [1, 1, 200, 32, 3],
+    [2, 2, 9, 300, 13],
+  ];
+  for (const [batchA, batchB, m, k, n] of cases) {
+    for (
+      const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]
+    ) {
+      const a = values(batchA * m * k, m + k);
+      const b = values(batchB * k * n, k + n);
+      const aShape = [batchA, ...(transposeA ? [k, m] : [m, k])];
+      const bShape = [batchB, ...(transposeB ? [n, k] : [k, n])];
+      const product = tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), transposeA, transposeB);
+      assertEquals(product.shape, [Math.max(batchA, batchB), m, n]);
+      const actual = await product.data();
+      product.dispose();
+      const expected = reference(a, b, [batchA, batchB, m, k, n], transposeA, transposeB);
+      let worst = 0;
+      expected.forEach((v, i) => worst = Math.max(worst, Math.abs(actual[i] - v)));
+      const what = `${aShape}${transposeA ? "ᵀ" : ""} × ${bShape}${transposeB ? "ᵀ" : ""}`;
+      assert(worst <= 1e-5 * Math.sqrt(k), `${what}: max abs error ${worst}`);
+    }
+  }
+  // Rank 4 (attention) keeps its outer dimensions.
+  const q = tf.ones([2, 3, 16, 8]);
+  const scores = tf.matMul(q, q, false, true);
+  assertEquals(scores.shape, [2, 3, 16, 16]);
+  assertEquals(Array.from((await scores.data()).slice(0, 3)), [8, 8, 8]);
+  tf.dispose([q, scores]);
+});
