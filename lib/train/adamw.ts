@@ -6,7 +6,7 @@
 // (`syncFromDevice`, for checkpoints).
 import * as tf from "@tensorflow/tfjs";
 import { updateValues } from "../model/mod.ts";
-import { type AdamWConstants, adamwUpdate } from "./adamw_device.ts";
+import { type AdamWConstants, adamwUpdates } from "./adamw_device.ts";
 import { type FlatLayout, flatLayout, part } from "./flat.ts";
 
 /** AdamW settings; the defaults are the Trainer's. */
@@ -106,13 +106,13 @@ export class AdamW {
     }
     const constants = this.#constants(++this.state.step, lr, gradScale);
     const { first, second } = this.#deviceMoments();
-    this.layout.names.forEach((name, i) => {
-      const decay = this.#decay(name, lr);
-      adamwUpdate(this.parameters.get(name)!, grads[i], first[i], second[i], {
-        ...constants,
-        decay,
-      });
-    });
+    adamwUpdates(this.layout.names.map((name, i) => ({
+      param: this.parameters.get(name)!,
+      grad: grads[i],
+      m: first[i],
+      v: second[i],
+      constants: { ...constants, decay: this.#decay(name, lr) },
+    })));
     this.#hostBehind = true;
   }
 

@@ -1,8 +1,10 @@
-// One AdamW update of one parameter in tfjs operations, for backends whose tensors live on a
-// device (webgpu): the weight and both moments are updated where they are, without reading them
-// back. Same arithmetic as the host loop in adamw.ts, in float32 operations as PyTorch's
+// AdamW updates of tensors where they are (a GPU under webgpu), without reading them back: one
+// fused dispatch per parameter on webgpu (model/kernels/adamw_webgpu.ts), tfjs operations
+// elsewhere. Same arithmetic as the host loop in adamw.ts, in float32 operations as PyTorch's
 // single-tensor AdamW.
 import * as tf from "@tensorflow/tfjs";
+import { onDevice } from "../model/backend.ts";
+import { fusedAdamW, type FusedAdamWUpdate } from "../model/kernels/adamw_webgpu.ts";
 
 /** The numbers of one AdamW step for one parameter. */
 export interface AdamWConstants {
@@ -41,4 +43,10 @@ export function adamwUpdate(
     v.assign(nextV);
     param.assign(nextParam);
   });
+}
+
+/** Applies every update: fused on webgpu, with `adamwUpdate` for the rest. */
+export function adamwUpdates(updates: FusedAdamWUpdate[]): void {
+  const rest = onDevice() ? fusedAdamW(tf.backend(), updates) : updates;
+  for (const { param, grad, m, v, constants } of rest) adamwUpdate(param, grad, m, v, constants);
 }
