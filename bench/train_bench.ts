@@ -1,6 +1,9 @@
 // Training and inference throughput of our models next to the PyTorch peer, in one run, on the
 // peer's shapes (batch 16 × 384 random token ids):
 //   deno task bench:train [--shapes tiny,mini,distilbert] [--steps 2] [--threads 1]
+//     [--backend auto|wasm|cpu|webgpu]
+// With --backend webgpu ours runs on the GPU (no gradient workers, whole batches), and the table
+// names the device and splits a step into GPU kernel time and the rest.
 // Each measurement runs in a process of its own (bench/train_measure.ts), so that each peak memory
 // is its own: ours in one thread (training, then inference), ours on gradient workers (one per
 // core), and the peer (../shared/peer/torch_qa_bench.py, which needs `apt-get install -y
@@ -23,15 +26,17 @@ const { values } = parseArgs({
     // gradients: 8 × 384 tokens of distilbert overflow the 4 GB wasm heap).
     "micro-batch": { type: "string" },
     workers: { type: "string", default: String(navigator.hardwareConcurrency) },
+    backend: { type: "string", default: "auto" },
   },
 });
+const onGpu = values.backend === "webgpu";
 
 /** A shape that takes minutes a step: fewer steps, a small warm-up. */
 const SLOW = new Set(["distilbert"]);
 const MICRO_BATCH: Record<string, number> = { distilbert: 2 };
 
 function microBatch(shape: string): string {
-  return values["micro-batch"] ?? String(MICRO_BATCH[shape] ?? 8);
+  return values["micro-batch"] ?? (onGpu ? values.batch! : String(MICRO_BATCH[shape] ?? 8));
 }
 
 interface PeerResult {
@@ -55,7 +60,10 @@ const table: string[][] = [[
 
 console.log(
   `batch ${values.batch} × ${values.seq} tokens; ` +
-    `ours: tfjs wasm, 1 thread or ${values.workers} gradient workers, Deno ${Deno.version.deno}; ` +
+    (onGpu
+      ? `ours: tfjs webgpu, whole batches, Deno ${Deno.version.deno}; `
+      : `ours: tfjs wasm, 1 thread or ${values.workers} gradient workers, ` +
+        `Deno ${Deno.version.deno}; `) +
     `peer: PyTorch, ${values.threads} thread(s); ${navigator.hardwareConcurrency} cores, ` +
     `load average ${loadAverage()} at the start`,
 );
@@ -67,7 +75,15 @@ for (const shape of values.shapes!.split(",")) {
       (slow ? " of 2 features (ours) / one step (peer); this shape takes minutes" : ""),
   );
   const ours = await measureOurs(shape, "thread", steps, slow);
-  const workers = await measureOurs(shape, "workers", steps, slow);
+  const workers = onGpu ? null : await measureOurs(shape, "workers", steps, slow);
+  if (ours?.device) {
+    const [step, gpu] = [ours.stepMs ?? 0, ours.gpuMs ?? 0];
+    console.log(
+      `${shape} on webgpu (${ours.device}): ${fixed(ours.train)} train/s; a profiled step ` +
+        `${step.toFixed(0)} ms, of which GPU kernels ${gpu.toFixed(0)} ms and host/other ` +
+        `${(step - gpu).toFixed(0)} ms`,
+    );
+  }
   const peer = await measurePeer(shape, steps);
   const best = Math.max(ours?.train ?? 0, workers?.train ?? 0);
   const ratio = peer && best > 0 ? `${(best / peer.train_features_per_s).toFixed(2)}×` : "-";
@@ -119,6 +135,7 @@ async function measureOurs(
 ): Promise<Measurement | null> {
   const script = new URL("./train_measure.ts", import.meta.url).pathname;
   const args = ["run", "--allow-all", script, "--shape", shape, "--mode", mode];
+  args.push("--backend", values.backend!);
   args.push("--steps", String(steps), "--batch", values.batch!, "--seq", values.seq!);
   args.push("--micro-batch", microBatch(shape), "--workers", values.workers!);
   if (slow) args.push("--warmup", "2");

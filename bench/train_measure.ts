@@ -1,9 +1,14 @@
 // One measurement of bench/train_bench.ts, in a process of its own so that its peak memory is its
 // own: training (and, in this thread, inference) features/s of one shape, printed as one JSON line.
 //   deno run -A bench/train_measure.ts --shape mini --mode thread|workers [--steps 2] [--warmup 16]
+//     [--backend auto|wasm|cpu|webgpu]
+// On webgpu the whole step stays on the GPU (deviceTrainStep), and one more profiled step splits
+// its time into GPU kernel time (timestamp queries) and the rest (host work, waiting).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { initBackend } from "../lib/model/backend.ts";
+import { type BackendName, initBackend, onDevice } from "../lib/model/backend.ts";
+import { findAdapter } from "../lib/model/webgpu.ts";
+import { deviceTrainStep } from "../lib/train/device_step.ts";
 import { parseConfig } from "../lib/model/config.ts";
 import {
   disposeBatch,
@@ -31,6 +36,12 @@ export interface Measurement {
   infer?: number;
   /** Peak resident memory of the process (all its threads), bytes. */
   peakRss: number;
+  /** The backend that ran, and on webgpu the adapter's name. */
+  backend?: string;
+  device?: string;
+  /** webgpu: one profiled step's wall time and the GPU time of its tfjs kernels, ms. */
+  stepMs?: number;
+  gpuMs?: number;
 }
 
 if (import.meta.main) {
@@ -46,6 +57,7 @@ if (import.meta.main) {
       seq: { type: "string", default: "384" },
       "micro-batch": { type: "string", default: "8" },
       workers: { type: "string", default: String(navigator.hardwareConcurrency) },
+      backend: { type: "string", default: "auto" },
     },
   });
   const batch = Number(values.batch);
@@ -59,11 +71,12 @@ if (import.meta.main) {
     micro: Math.min(batch, Number(values["micro-batch"])),
   };
   if (!(settings.shape in SHAPES)) throw new Error(`unknown shape ${settings.shape}`);
-  await initBackend("auto");
+  const backend = await initBackend(values.backend as BackendName);
   const result = values.mode === "workers"
     ? await measureWorkers(settings, Number(values.workers))
     : await measureThread(settings);
-  console.log(JSON.stringify(result));
+  const device = backend === "webgpu" ? (await findAdapter())?.description : undefined;
+  console.log(JSON.stringify({ ...result, backend, device }));
   Deno.exit(0); // workers may still be winding down
 }
 
@@ -124,33 +137,66 @@ function microBatches(features: FeatureLike[], size: number): MicroBatch[] {
   return parts;
 }
 
-/** Training and inference in this thread (one wasm instance, one core). */
+/** Training and inference in this thread (one wasm instance, one core; or the GPU). */
 async function measureThread(s: Settings): Promise<Measurement> {
   const model = shapeModel(s.shape);
   const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
-  const train = await rate((features) => {
+  const step = async (features: FeatureLike[]) => {
     const parts = microBatches(features, s.micro);
-    trainStep(model, optimizer, parts, 2e-5, 1);
+    if (onDevice()) await deviceTrainStep(model, optimizer, parts, 2e-5, 1);
+    else trainStep(model, optimizer, parts, 2e-5, 1);
     for (const { inputs, labels } of parts) disposeBatch(inputs, labels);
-  }, s);
+  };
+  const train = await rate(step, s);
+  const profiled = onDevice() ? await profileStep(step, s) : {};
   // Inference in the same micro-batches: tf.tidy keeps a forward pass's intermediates to its end.
-  const infer = await rate((features) => {
+  const infer = await rate(async (features) => {
     for (const { inputs, labels } of microBatches(features, s.micro)) {
       const logits = tf.tidy(() => model.forward(inputs, false).startLogits);
-      logits.dataSync();
+      await logits.data();
       logits.dispose();
       disposeBatch(inputs, labels);
     }
   }, s);
   model.dispose();
-  return { shape: s.shape, mode: "thread", workers: 1, train, infer, peakRss: peakRss() };
+  return {
+    shape: s.shape,
+    mode: "thread",
+    workers: 1,
+    train,
+    infer,
+    peakRss: peakRss(),
+    ...profiled,
+  };
+}
+
+/**
+ * One step under tf.profile: its wall time and the GPU time of its tfjs kernels (timestamp
+ * queries; 0 where the adapter has none). Profiling ends a compute pass after each kernel, so the
+ * wall time is longer than an unprofiled step's; the fused AdamW pass is not a tfjs kernel and
+ * counts as host time.
+ */
+async function profileStep(
+  step: (features: FeatureLike[]) => Promise<void>,
+  s: Settings,
+): Promise<{ stepMs: number; gpuMs: number }> {
+  const features = randomFeatures(s.batch, s.seq);
+  const started = performance.now();
+  const info = await tf.profile(() => step(features));
+  const stepMs = performance.now() - started;
+  let gpuMs = 0;
+  for (const kernel of info.kernels) {
+    const ms = await kernel.kernelTimeMs;
+    if (typeof ms === "number") gpuMs += ms;
+  }
+  return { stepMs, gpuMs };
 }
 
 /** Training on `count` gradient workers (replicas, one wasm instance per core). */
 async function measureWorkers(s: Settings, count: number): Promise<Measurement> {
   const model = shapeModel(s.shape);
   const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
-  const pool = await GradientWorkers.start(model, optimizer, count);
+  const pool = await GradientWorkers.start(model, optimizer, count, "wasm");
   const train = await rate((features) => pool.step(features, s.micro, 2e-5, 1), s);
   const result = { shape: s.shape, mode: "workers" as const, workers: count, train };
   pool.close();
