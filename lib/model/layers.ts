@@ -2,6 +2,7 @@
 // Weights keep PyTorch's layout (a Linear's weight is [out, in]) so checkpoints load as they are.
 import * as tf from "@tensorflow/tfjs";
 import { dropout as fastDropout } from "./kernels/dropout.ts";
+import { maskedSoftmax } from "./kernels/masked_softmax.ts";
 
 /** Named weights of a model, under Hugging Face's parameter names. */
 export type Weights = Map<string, tf.Variable>;
@@ -105,8 +106,8 @@ export function selfAttention(
   const q = split(linear(x, weights, names.query)).mul(1 / Math.sqrt(headSize));
   const k = split(linear(x, weights, names.key));
   const v = split(linear(x, weights, names.value));
-  const scores = tf.matMul(q, k, false, true).add(mask);
-  const probabilities = dropout(tf.softmax(scores, -1), attentionDropout, training);
+  const scores = tf.matMul(q, k, false, true);
+  const probabilities = dropout(maskedSoftmax(scores, mask), attentionDropout, training);
   const context = tf.matMul(probabilities, v).transpose([0, 2, 1, 3]).reshape([
     batch,
     length,
