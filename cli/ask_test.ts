@@ -1,22 +1,13 @@
 // `qa ask` end to end: a saved marker model (test/marker_model.ts) whose answers are known, and
 // the errors bad input gets.
 import { assert, assertEquals } from "../test/assert.ts";
+import { qa } from "../test/cli.ts";
 import { markerModel, smallConfig } from "../test/marker_model.ts";
 import { sharedPath } from "../test/shared.ts";
 import { initBackend } from "../lib/model/backend.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
 
 const TINY = sharedPath("golden/models/tiny-distilbert-init");
-
-async function qa(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = new URL("./qa.ts", import.meta.url).pathname;
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", cli, ...args],
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
 
 /** A folder holding the uncased marker model: start logit at "golden", end logit at "gate". */
 async function savedGoldenGate(): Promise<string> {

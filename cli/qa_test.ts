@@ -1,21 +1,12 @@
 // The CLI on the reference files: what it writes must equal the golden outputs.
 import { assert, assertEquals } from "../test/assert.ts";
+import { qa } from "../test/cli.ts";
 import { readGolden } from "../test/golden.ts";
 import { sharedPath } from "../test/shared.ts";
 import { parseJsonLines, readText } from "../lib/data/mod.ts";
 
 const UNCASED = sharedPath("models/distilbert-base-uncased-distilled-squad");
 const GOLDEN = (file: string) => sharedPath(`golden/public/${file}`);
-
-async function qa(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = new URL("./qa.ts", import.meta.url).pathname;
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", cli, ...args],
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
 
 Deno.test("qa featurize writes the reference train and validation features", async () => {
   const dir = await Deno.makeTempDir();

@@ -1,19 +1,10 @@
 // The view commands: `qa chart` on the log of a real (short) training run, `qa evaluate --breakdown`.
 import { assert, assertEquals } from "../test/assert.ts";
+import { qa } from "../test/cli.ts";
 import { readGolden } from "../test/golden.ts";
 import { sharedPath } from "../test/shared.ts";
 
 const GOLDEN = (file: string) => sharedPath(`golden/public/${file}`);
-
-async function qa(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = new URL("./qa.ts", import.meta.url).pathname;
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", cli, ...args],
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
 
 Deno.test("qa chart draws the loss of a qa train log as SVG, PNG and vega-lite JSON", async () => {
   const dir = await Deno.makeTempDir();

@@ -59,20 +59,23 @@ function describe(adapter: GPUAdapter): AdapterReport {
 }
 
 /**
- * Runs `f` with XDG_RUNTIME_DIR set (to an empty temporary folder) when it is not: the Vulkan
+ * Runs `f` with XDG_RUNTIME_DIR set (to a private folder under TMPDIR) when it is not: the Vulkan
  * loader's Wayland probe prints "error: XDG_RUNTIME_DIR is invalid or not set" to stderr twice per
  * adapter request otherwise, which reads like a failure but is not one.
  */
 async function quietly<T>(f: () => Promise<T>): Promise<T> {
-  if (Deno.env.get("XDG_RUNTIME_DIR") != null) return await f();
-  const dir = await Deno.makeTempDir({ prefix: "qa-xdg-" });
+  await ensureRuntimeDir();
+  return await f();
+}
+
+// Set once per process and never unset: changing the environment while driver or worker threads
+// read it (C getenv is not synchronised with setenv) corrupted the heap now and then.
+async function ensureRuntimeDir(): Promise<void> {
+  if (Deno.env.get("XDG_RUNTIME_DIR") != null) return;
+  const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+  const dir = `${tmp}/qa-finetune-xdg-${Deno.uid() ?? "user"}`;
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   Deno.env.set("XDG_RUNTIME_DIR", dir);
-  try {
-    return await f();
-  } finally {
-    Deno.env.delete("XDG_RUNTIME_DIR");
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  }
 }
 
 let registered = false;
