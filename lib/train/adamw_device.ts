@@ -4,22 +4,13 @@
 // single-tensor AdamW.
 import * as tf from "@tensorflow/tfjs";
 import { onDevice } from "../model/backend.ts";
-import { fusedAdamW, type FusedAdamWUpdate } from "../model/kernels/adamw_webgpu.ts";
+import {
+  type AdamWConstants,
+  fusedAdamW,
+  type FusedAdamWUpdate,
+} from "../model/kernels/adamw_webgpu.ts";
 
-/** The numbers of one AdamW step for one parameter. */
-export interface AdamWConstants {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  /** lr / (1 − β1^step). */
-  stepSize: number;
-  /** √(1 − β2^step). */
-  correction2Sqrt: number;
-  /** Gradient clipping's factor (1: none). */
-  gradScale: number;
-  /** 1 − lr · weight decay (1 for parameters without decay). */
-  decay: number;
-}
+export type { AdamWConstants };
 
 /**
  * p ← p·decay − stepSize · m / (√v / correction2Sqrt + eps), after m ← β1·m + (1 − β1)·g and

@@ -8,6 +8,22 @@
 // tfjs commands (which compute the gradients) are submitted first, then this pass, at once.
 
 import type * as tf from "@tensorflow/tfjs";
+import type { WebGPUBackendLike } from "./webgpu_backend.ts";
+
+/** The numbers of one AdamW step for one parameter. */
+export interface AdamWConstants {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 − β1^step). */
+  stepSize: number;
+  /** √(1 − β2^step). */
+  correction2Sqrt: number;
+  /** Gradient clipping's factor (1: none). */
+  gradScale: number;
+  /** 1 − lr · weight decay (1 for parameters without decay). */
+  decay: number;
+}
 
 /** One parameter's update: the tensors and the numbers (see lib/train/adamw_device.ts). */
 export interface FusedAdamWUpdate {
@@ -15,28 +31,7 @@ export interface FusedAdamWUpdate {
   grad: tf.Tensor;
   m: tf.Variable;
   v: tf.Variable;
-  constants: {
-    beta1: number;
-    beta2: number;
-    eps: number;
-    stepSize: number;
-    correction2Sqrt: number;
-    gradScale: number;
-    decay: number;
-  };
-}
-
-/** The members of tfjs-backend-webgpu 4.22's WebGPUBackend used here. */
-interface WebGPUBackendLike {
-  device: GPUDevice;
-  tensorMap: {
-    get(dataId: object): { values: unknown; resource?: unknown; dtype: string };
-  };
-  uploadToGPU(dataId: object): void;
-  refCount(dataId: object): number;
-  ensureCommandEncoderReady(): void;
-  endComputePassEncoder(): void;
-  submitQueue(): void;
+  constants: AdamWConstants;
 }
 
 const WORKGROUP = 256;

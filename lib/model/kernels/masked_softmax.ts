@@ -9,21 +9,11 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
+import type { WebGPUBackendLike } from "./webgpu_backend.ts";
 
 const FORWARD = "QaMaskedSoftmax";
 const BACKWARD = "QaMaskedSoftmaxGrad";
 const WORKGROUP = 64;
-
-/** The part of tfjs-backend-webgpu 4.22's backend that runs a program. */
-interface WebGPUBackendLike {
-  device: GPUDevice;
-  runWebGPUProgram(
-    program: unknown,
-    inputs: TensorInfo[],
-    outputDtype: string,
-    uniforms?: { type: string; data: number[] }[],
-  ): TensorInfo;
-}
 
 /** A row-per-invocation program over `rows` rows of `cols` values (a tfjs WebGPUProgram). */
 class RowProgram {

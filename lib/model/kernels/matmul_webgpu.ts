@@ -10,17 +10,7 @@
 
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-
-/** The part of tfjs-backend-webgpu 4.22's backend that runs a program. */
-interface WebGPUBackendLike {
-  device: GPUDevice;
-  runWebGPUProgram(
-    program: unknown,
-    inputs: TensorInfo[],
-    outputDtype: string,
-    uniforms?: { type: string; data: number[] }[],
-  ): TensorInfo;
-}
+import type { WebGPUBackendLike } from "./webgpu_backend.ts";
 
 /** Invocations per workgroup along the columns (x) and rows (y); outputs per invocation. */
 interface Tiling {
