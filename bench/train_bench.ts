@@ -1,9 +1,10 @@
 // Training and inference throughput of our models next to the PyTorch peer, in one run, on the
 // peer's shapes (batch 16 × 384 random token ids):
 //   deno task bench:train [--shapes tiny,mini,distilbert] [--steps 2] [--threads 1]
-//     [--backend auto|wasm|cpu|webgpu]
+//     [--backend auto|wasm|cpu|webgpu] [--webgpu deno|dawn]
 // With --backend webgpu ours runs on the GPU (no gradient workers, whole batches), and the table
-// names the device and splits a step into GPU kernel time and the rest.
+// names the device and splits a step into GPU kernel time and the rest; --webgpu dawn (or
+// QA_WEBGPU=dawn) runs it on Dawn (npm:webgpu) instead of Deno's WebGPU.
 // Each measurement runs in a process of its own (bench/train_measure.ts), so that each peak memory
 // is its own: ours in one thread (training, then inference), ours on gradient workers (one per
 // core), and the peer (../shared/peer/torch_qa_bench.py, which needs `apt-get install -y
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     "micro-batch": { type: "string" },
     workers: { type: "string", default: String(navigator.hardwareConcurrency) },
     backend: { type: "string", default: "auto" },
+    webgpu: { type: "string", default: Deno.env.get("QA_WEBGPU") ?? "deno" },
   },
 });
 const onGpu = values.backend === "webgpu";
@@ -61,7 +63,7 @@ const table: string[][] = [[
 console.log(
   `batch ${values.batch} × ${values.seq} tokens; ` +
     (onGpu
-      ? `ours: tfjs webgpu, whole batches, Deno ${Deno.version.deno}; `
+      ? `ours: tfjs webgpu on ${values.webgpu}'s WebGPU, whole batches, Deno ${Deno.version.deno}; `
       : `ours: tfjs wasm, 1 thread or ${values.workers} gradient workers, ` +
         `Deno ${Deno.version.deno}; `) +
     `peer: PyTorch, ${values.threads} thread(s); ${navigator.hardwareConcurrency} cores, ` +
@@ -135,7 +137,7 @@ async function measureOurs(
 ): Promise<Measurement | null> {
   const script = new URL("./train_measure.ts", import.meta.url).pathname;
   const args = ["run", "--allow-all", script, "--shape", shape, "--mode", mode];
-  args.push("--backend", values.backend!);
+  args.push("--backend", values.backend!, "--webgpu", values.webgpu!);
   args.push("--steps", String(steps), "--batch", values.batch!, "--seq", values.seq!);
   args.push("--micro-batch", microBatch(shape), "--workers", values.workers!);
   if (slow) args.push("--warmup", "2");

@@ -7,7 +7,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend, onDevice } from "../lib/model/backend.ts";
-import { findAdapter } from "../lib/model/webgpu.ts";
+import {
+  findAdapter,
+  selectWebGPU,
+  WEBGPU_ENV,
+  webgpuImplementation,
+} from "../lib/model/webgpu.ts";
 import { deviceTrainStep } from "../lib/train/device_step.ts";
 import { parseConfig } from "../lib/model/config.ts";
 import {
@@ -58,6 +63,7 @@ if (import.meta.main) {
       "micro-batch": { type: "string", default: "8" },
       workers: { type: "string", default: String(navigator.hardwareConcurrency) },
       backend: { type: "string", default: "auto" },
+      webgpu: { type: "string", default: Deno.env.get(WEBGPU_ENV) ?? "deno" },
     },
   });
   const batch = Number(values.batch);
@@ -71,11 +77,13 @@ if (import.meta.main) {
     micro: Math.min(batch, Number(values["micro-batch"])),
   };
   if (!(settings.shape in SHAPES)) throw new Error(`unknown shape ${settings.shape}`);
+  selectWebGPU(values.webgpu!);
   const backend = await initBackend(values.backend as BackendName);
   const result = values.mode === "workers"
     ? await measureWorkers(settings, Number(values.workers))
     : await measureThread(settings);
-  const device = backend === "webgpu" ? (await findAdapter())?.description : undefined;
+  const adapter = backend === "webgpu" ? (await findAdapter())?.description : undefined;
+  const device = adapter && `${adapter} (${webgpuImplementation()}'s WebGPU)`;
   console.log(JSON.stringify({ ...result, backend, device }));
   Deno.exit(0); // workers may still be winding down
 }

@@ -1,10 +1,17 @@
 import type { Command } from "commander";
 import { initBackend } from "../lib/model/backend.ts";
+import {
+  WEBGPU_ENV,
+  type WebGPUImplementation,
+  webgpuImplementation,
+} from "../lib/model/webgpu.ts";
 import { positiveInt } from "./report.ts";
 
 /** Options every model command shares. */
 export interface ModelArgs {
   backend: "auto" | "wasm" | "cpu" | "node" | "webgpu";
+  /** Which WebGPU runs the webgpu backend: Deno's or Dawn's. */
+  webgpu: WebGPUImplementation;
   maxLength: number;
   docStride: number;
   tokenizer?: string;
@@ -33,14 +40,29 @@ export function withModelOptions(command: Command): Command {
         "auto (webgpu on a GPU, else wasm, else cpu), wasm, cpu or webgpu",
         "auto",
       )
+      .option(
+        "--webgpu <deno|dawn>",
+        `the WebGPU under webgpu: Deno's built-in or Dawn (npm:webgpu; env ${WEBGPU_ENV})`,
+        webgpuChoice,
+        Deno.env.get(WEBGPU_ENV) ?? "deno",
+      )
       .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)"),
   );
 }
 
-/** Starts the compute backend and says which one runs. */
-export async function startBackend(name: ModelArgs["backend"]): Promise<string> {
-  const backend = await initBackend(name);
-  console.error(`backend: ${backend}`);
+function webgpuChoice(value: string): WebGPUImplementation {
+  if (value === "deno" || value === "dawn") return value;
+  throw new Error(`--webgpu must be deno or dawn, got ${value}`);
+}
+
+/** Starts the compute backend (on the chosen WebGPU) and says which one runs. */
+export async function startBackend(
+  name: ModelArgs["backend"],
+  webgpu?: WebGPUImplementation,
+): Promise<string> {
+  const backend = await initBackend(name, { webgpu });
+  const on = backend === "webgpu" ? ` on ${webgpuImplementation()}'s WebGPU` : "";
+  console.error(`backend: ${backend}${on}`);
   return backend;
 }
 

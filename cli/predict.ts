@@ -32,7 +32,7 @@ export function predictCommand(program: Command): void {
 }
 
 async function predict(args: PredictArgs): Promise<void> {
-  await startBackend(args.backend);
+  await startBackend(args.backend, args.webgpu);
   const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
   const model = await QuestionAnsweringModel.fromPretrained(args.model);
   const dataset = await loadSquad(args.data);

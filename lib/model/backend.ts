@@ -10,7 +10,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerCustomKernels } from "./kernels/mod.ts";
-import { findAdapter, noAdapterMessage, registerWebGPU } from "./webgpu.ts";
+import {
+  findAdapter,
+  noAdapterMessage,
+  registerWebGPU,
+  selectWebGPU,
+  type WebGPUImplementation,
+} from "./webgpu.ts";
 
 /** Backends `initBackend` knows. "node" is named for the future: it throws now. */
 export type BackendName = "auto" | "wasm" | "cpu" | "node" | "webgpu";
@@ -22,6 +28,11 @@ export interface InitBackendOptions {
    * first start of wasm in a process reads it.
    */
   wasmDir?: string;
+  /**
+   * The WebGPU under "webgpu" (and "auto"): Deno's built-in one, or Dawn (`npm:webgpu`); the
+   * QA_WEBGPU environment variable when omitted, else "deno". One per process.
+   */
+  webgpu?: WebGPUImplementation;
 }
 
 const WASM_FILE = "tfjs-backend-wasm-simd.wasm";
@@ -41,8 +52,8 @@ let fallbackLogged = false;
  * - "wasm" / "cpu": that backend, or an error.
  * - "node": tfjs-node (native TensorFlow) is not installed in this project; the error says how to
  *   add it.
- * - "webgpu": tfjs-backend-webgpu on Deno's WebGPU, any adapter (a software one too); an error
- *   saying what to install when there is none.
+ * - "webgpu": tfjs-backend-webgpu on Deno's WebGPU (or Dawn's: `options.webgpu`), any adapter (a
+ *   software one too); an error saying what to install when there is none.
  */
 export async function initBackend(
   name: BackendName = "auto",
@@ -50,6 +61,7 @@ export async function initBackend(
 ): Promise<string> {
   registerCustomKernels();
   silenceNodeBanner();
+  if (options.webgpu != null) selectWebGPU(options.webgpu);
   switch (name) {
     case "cpu":
       return await useBackend("cpu");

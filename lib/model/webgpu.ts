@@ -1,5 +1,5 @@
-// The webgpu backend on Deno's built-in WebGPU: finding an adapter, and tfjs-backend-webgpu with
-// the two changes Deno needs.
+// The webgpu backend on Deno's built-in WebGPU (or Dawn's, `./dawn.ts`, with QA_WEBGPU=dawn):
+// finding an adapter, and tfjs-backend-webgpu with the two changes Deno needs.
 //
 // 1. Uploads. tfjs writes every tensor it uploads into a `mappedAtCreation` buffer. Deno's
 //    WebGPU spends ~22 ms in each `getMappedRange()` of such a buffer while the GPU is busy, and a
@@ -25,14 +25,52 @@ export interface AdapterReport {
 /** What to install when there is no adapter (Debian; the GPU's own driver on a real GPU). */
 export const WEBGPU_PACKAGES = "mesa-vulkan-drivers libvulkan1";
 
+/** The WebGPU implementations: Deno's built-in one, or Dawn (`npm:webgpu`, a Node addon). */
+export type WebGPUImplementation = "deno" | "dawn";
+
+/** The environment variable that picks the implementation when no code or option does. */
+export const WEBGPU_ENV = "QA_WEBGPU";
+
+let chosen: WebGPUImplementation | null = null;
 let adapterPromise: Promise<GPUAdapter | null> | null = null;
+
+/**
+ * Picks the WebGPU implementation of this process: "deno" or "dawn". Without a call, QA_WEBGPU
+ * picks it, else "deno". Once an adapter has been asked for, only the same choice is accepted.
+ */
+export function selectWebGPU(name: string): void {
+  const implementation = parseImplementation(name, "the WebGPU implementation");
+  if (adapterPromise != null && implementation !== webgpuImplementation()) {
+    throw new Error(
+      `WebGPU already runs on ${webgpuImplementation()} in this process; cannot switch to ` +
+        implementation,
+    );
+  }
+  chosen = implementation;
+}
+
+/** The WebGPU implementation this process uses (or will use). */
+export function webgpuImplementation(): WebGPUImplementation {
+  chosen ??= parseImplementation(Deno.env.get(WEBGPU_ENV) ?? "deno", WEBGPU_ENV);
+  return chosen;
+}
+
+function parseImplementation(name: string, what: string): WebGPUImplementation {
+  if (name === "deno" || name === "dawn") return name;
+  throw new Error(`${what} must be "deno" or "dawn", got "${name}"`);
+}
 
 /**
  * The WebGPU adapter of this process (asked for once), or null when the runtime has no WebGPU or
  * the system no driver for it.
  */
 export function requestAdapter(): Promise<GPUAdapter | null> {
+  const implementation = webgpuImplementation();
   adapterPromise ??= quietly(async () => {
+    if (implementation === "dawn") {
+      const { requestDawnAdapter } = await import("./dawn.ts");
+      return await requestDawnAdapter();
+    }
     const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
     if (gpu == null) return null;
     return await gpu.requestAdapter({ powerPreference: "high-performance" });
@@ -52,9 +90,9 @@ function describe(adapter: GPUAdapter): AdapterReport {
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   const legacy = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter;
   const description = info.description || [info.vendor, info.architecture].join(" ").trim();
-  const fallback = info.isFallbackAdapter ?? legacy ?? /llvmpipe|lavapipe|swiftshader/i.test(
-    description,
-  );
+  // Dawn says isFallbackAdapter false for llvmpipe behind OpenGL ES, and names it in `device`.
+  const software = /llvmpipe|lavapipe|swiftshader/i.test(`${description} ${info.device}`);
+  const fallback = software || (info.isFallbackAdapter ?? legacy ?? false);
   return { description: description || "unknown adapter", fallback };
 }
 
@@ -119,6 +157,11 @@ export async function registerWebGPU(): Promise<void> {
 
 /** Why there is no webgpu backend, and what to install. */
 export function noAdapterMessage(): string {
+  if (webgpuImplementation() === "dawn") {
+    return "Dawn (npm:webgpu) found no adapter: it needs a Vulkan driver (the GPU's own) or " +
+      "OpenGL ES 3.1 through EGL (Mesa's llvmpipe). On Debian/Ubuntu: apt-get install -y " +
+      "libvulkan1 libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri, or the GPU vendor's driver";
+  }
   const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   if (gpu == null) return "this runtime has no WebGPU (navigator.gpu is undefined)";
   return "navigator.gpu.requestAdapter() found no adapter: no Vulkan driver is installed. " +
