@@ -1,0 +1,90 @@
+// The fused webgpu gelu(x + b) and its gradients against the unfused tfjs ops on the same backend.
+// Needs a WebGPU adapter (llvmpipe in CI).
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals } from "../../../test/assert.ts";
+import { initBackend } from "../backend.ts";
+import { biasGelu, biasGeluOps } from "./bias_gelu.ts";
+
+const started = await initBackend("webgpu").catch((e: Error) => e);
+
+/** Deterministic values in [-scale, scale). */
+function values(n: number, seed: number, scale: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return (s / 1073741824 - 1) * scale;
+  });
+}
+
+function worst(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let w = 0;
+  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]));
+  return w;
+}
+
+/** erf in float64: its Taylor series below 3, erfc's continued fraction above. */
+function erf64(x: number): number {
+  const a = Math.abs(x);
+  if (a >= 3) {
+    let fraction = 0;
+    for (let k = 60; k >= 1; k--) fraction = k / 2 / (a + fraction);
+    return Math.sign(x) * (1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / (a + fraction));
+  }
+  let [sum, term] = [0, x];
+  for (let n = 0; n < 100; n++) {
+    sum += term / (2 * n + 1);
+    term *= -x * x / (n + 1);
+  }
+  return sum * 2 / Math.sqrt(Math.PI);
+}
+
+Deno.test("webgpu bias + GELU and its gradients equal the unfused tfjs ops", async () => {
+  if (started instanceof Error) {
+    throw new Error(`the webgpu tests need a WebGPU adapter: ${started.message}`);
+  }
+  // Shape of x and the bound on the dispatch's first dimension: the last spreads 3 × 700 × 37
+  // floats over lines of 5 workgroups.
+  const cases: [number[], number][] = [
+    [[7, 37], 1e9],
+    [[2, 5, 512], 1e9],
+    [[3, 13, 130], 1e9],
+    [[3, 700, 37], 5],
+  ];
+  for (const [shape, maxWorkgroupsX] of cases) {
+    const n = shape[shape.length - 1];
+    const size = tf.util.sizeFromShape(shape);
+    // Wide enough to reach erf's clamp at |z/√2| = 4.
+    const [xv, bv] = [values(size, n, 7), values(n, 3, 1)];
+    const [x, b] = [tf.tensor(xv, shape), tf.tensor1d(bv)];
+    const weights = tf.tensor(values(size, 11, 1), shape);
+    const loss = (f: (x: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, b: tf.Tensor) =>
+      f(x, b).mul(weights).sum();
+    const fused = (x: tf.Tensor, b: tf.Tensor) => biasGelu(x, b, maxWorkgroupsX);
+    const what = `[${shape}]`;
+
+    // The unfused ops first: a failing shader would leave later results zero.
+    const e = biasGeluOps(x, b);
+    const [dxe, dbe] = tf.grads(loss(biasGeluOps))([x, b]);
+    const [dxWanted, dbWanted] = [await dxe.data(), await dbe.data()];
+    assert(dxWanted.some((v) => v !== 0), `${what} the ops' gradients are zero`);
+    const a = fused(x, b);
+    assertEquals(a.shape, e.shape);
+    const fusedValues = await a.data();
+    const valueError = worst(fusedValues, await e.data());
+    assert(valueError <= 1e-5, `${what} values differ from the ops' by ${valueError}`);
+    const exact = Array.from(xv, (v, i) => {
+      const z = v + bv[i % n];
+      return 0.5 * z * (1 + erf64(z * Math.SQRT1_2));
+    });
+    const exactError = worst(fusedValues, exact);
+    assert(exactError <= 2e-6, `${what} values differ from float64's by ${exactError}`);
+    const [dxa, dba] = tf.grads(loss(fused))([x, b]);
+    assertEquals(dba.shape, [n]);
+    const dxError = worst(await dxa.data(), dxWanted);
+    assert(dxError <= 1e-5, `${what} gradients of x differ by ${dxError}`);
+    const dbError = worst(await dba.data(), dbWanted);
+    const dbScale = Math.max(1, ...dbWanted.map(Math.abs));
+    assert(dbError <= 1e-5 * dbScale, `${what} gradients of b differ by ${dbError}`);
+    tf.dispose([x, b, weights, a, e, dxa, dba, dxe, dbe]);
+  }
+});
