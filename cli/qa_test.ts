@@ -190,6 +190,8 @@ Deno.test("qa train → predict → evaluate on the tiny model, with a resumable
     "256",
   );
   assertEquals(run.code, 0, run.stderr);
+  // The tiny model's activations fit the wasm heap: whole batches.
+  assert(run.stderr.includes("micro-batches of 8 features"), run.stderr);
   const log = (await Deno.readTextFile(`${dir}/log.jsonl`)).trim().split("\n").map((l) =>
     JSON.parse(l)
   );

@@ -24,7 +24,7 @@ interface TrainArgs extends ModelArgs {
   epochs: number;
   maxSteps?: number;
   batchSize: number;
-  microBatchSize: number;
+  microBatchSize: number | "auto";
   workers: number;
   learningRate: number;
   weightDecay: number;
@@ -58,10 +58,11 @@ export function trainCommand(program: Command): void {
     )
     .option("--batch-size <n>", "features per step", positiveInt("--batch-size"), 16)
     .option(
-      "--micro-batch-size <n>",
-      "features per forward/backward pass (gradients of a batch's parts are averaged)",
-      positiveInt("--micro-batch-size"),
-      16,
+      "--micro-batch-size <n|auto>",
+      "features per forward/backward pass (gradients of a batch's parts are averaged); " +
+        "auto: the most whose activations fit the wasm heap",
+      autoOr(positiveInt("--micro-batch-size")),
+      "auto",
     )
     .option(
       "--workers <n>",
@@ -148,6 +149,7 @@ async function train(args: TrainArgs): Promise<void> {
     onStep: (step, total, loss, speed) => bar.update(step, total, loss, speed),
     onLog: (entry) => writeLog(args.log, entry),
   });
+  console.error(`micro-batches of ${trainer.microBatchSize} features (--micro-batch-size)`);
   if (args.resume) {
     await trainer.resumeFrom(args.resume);
     console.error(`resumed from ${args.resume} at step ${trainer.state.globalStep}`);
@@ -181,4 +183,9 @@ async function writeLog(path: string | undefined, entry: LogEntry): Promise<void
     console.error(`\nepoch ${entry.epoch}: eval loss ${entry.eval_loss.toFixed(4)}`);
   }
   if (path) await Deno.writeTextFile(path, line + "\n", { append: true, create: true });
+}
+
+/** A parser that takes "auto" as it is and anything else through `parse`. */
+function autoOr<T>(parse: (value: string) => T): (value: string) => T | "auto" {
+  return (value) => value === "auto" ? "auto" : parse(value);
 }

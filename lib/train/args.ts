@@ -9,9 +9,10 @@ export interface TrainingArguments {
   batchSize: number;
   /**
    * Features per forward/backward pass; a batch is split into such micro-batches and their
-   * gradients averaged (the same step, less memory: the wasm heap holds at most 2 GB).
+   * gradients averaged (the same step, less memory: the wasm heap holds at most 4 GiB).
+   * "auto" (the default) takes the most that fit (`autoMicroBatchSize`); unset: whole batches.
    */
-  microBatchSize?: number;
+  microBatchSize?: number | "auto";
   /**
    * Threads computing gradients (data parallel, one wasm instance each); 1: this thread only.
    * Ignored on webgpu, where the whole step runs on the GPU.
@@ -41,7 +42,7 @@ export function defaultArguments(outputDir: string): TrainingArguments {
     outputDir,
     epochs: 3,
     batchSize: 16,
-    microBatchSize: 16,
+    microBatchSize: "auto",
     learningRate: 2e-5,
     weightDecay: 0.01,
     warmupRatio: 0,

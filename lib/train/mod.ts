@@ -13,6 +13,7 @@ export { defaultArguments, type TrainingArguments } from "./args.ts";
 export { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 export { epochOrder } from "./order.ts";
 export { linearSchedule } from "./schedule.ts";
+export { activationBytesPerFeature, autoMicroBatchSize, WASM_HEAP_BYTES } from "./micro_batch.ts";
 export {
   accumulateGradients,
   applyGradients,

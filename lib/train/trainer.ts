@@ -15,6 +15,7 @@ import type { TrainingArguments } from "./args.ts";
 import { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 import { deviceTrainStep } from "./device_step.ts";
 import { epochOrder } from "./order.ts";
+import { autoMicroBatchSize } from "./micro_batch.ts";
 import { linearSchedule } from "./schedule.ts";
 import { type MicroBatch, type StepResult, trainStep } from "./step.ts";
 import { GradientWorkers } from "./workers.ts";
@@ -48,6 +49,7 @@ export class Trainer {
   #pool?: GradientWorkers;
   /** Whether the workers' replicas are ahead of `model` and `optimizer` (not copied back yet). */
   #replicasAhead = false;
+  #autoMicroBatchSize?: number;
 
   constructor(
     readonly model: QuestionAnsweringModel,
@@ -68,6 +70,20 @@ export class Trainer {
   /** Optimizer steps of the whole run. */
   get totalSteps(): number {
     return this.args.maxSteps ?? this.stepsPerEpoch * this.args.epochs;
+  }
+
+  /** Features per forward/backward pass: as given, or ("auto") the most that fit the backend. */
+  get microBatchSize(): number {
+    const { microBatchSize, batchSize } = this.args;
+    if (microBatchSize !== "auto") return microBatchSize ?? batchSize;
+    this.#autoMicroBatchSize ??= autoMicroBatchSize(
+      this.model.config,
+      this.model.numParameters(),
+      this.trainFeatures[0].input_ids.length,
+      batchSize,
+      tf.getBackend(),
+    );
+    return this.#autoMicroBatchSize;
   }
 
   /** Continues from a checkpoint folder written by this trainer: weights, AdamW, step, log. */
@@ -140,7 +156,7 @@ export class Trainer {
   // One optimizer step: on the device (webgpu; gradient workers are for wasm and cpu), on the
   // gradient workers' replicas, or in this thread.
   async #step(batch: TrainFeature[], lr: number): Promise<StepResult> {
-    const microBatchSize = this.args.microBatchSize ?? batch.length;
+    const microBatchSize = this.microBatchSize;
     const workers = onDevice() ? 1 : this.args.workers ?? 1;
     if (workers > 1) {
       const backend = tf.getBackend() as "wasm" | "cpu";
