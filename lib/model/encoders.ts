@@ -5,9 +5,10 @@ import {
   additiveMask,
   dropout,
   embed,
-  gelu,
   layerNorm,
   linear,
+  linearGelu,
+  residualLayerNorm,
   selfAttention,
   weight,
   type Weights,
@@ -55,10 +56,10 @@ function distilbert(c: ModelConfig, w: Weights, inputs: EncoderInputs, training:
       output: `${l}.attention.out_lin`,
     };
     const attended = selfAttention(x, mask, w, names, c.numHeads, c.attentionDropout, training);
-    x = layerNorm(attended.add(x), w, `${l}.sa_layer_norm`, c.layerNormEps);
-    const hidden = gelu(linear(x, w, `${l}.ffn.lin1`));
+    x = residualLayerNorm(attended, x, w, `${l}.sa_layer_norm`, c.layerNormEps);
+    const hidden = linearGelu(x, w, `${l}.ffn.lin1`);
     const ffn = dropout(linear(hidden, w, `${l}.ffn.lin2`), c.hiddenDropout, training);
-    x = layerNorm(ffn.add(x), w, `${l}.output_layer_norm`, c.layerNormEps);
+    x = residualLayerNorm(ffn, x, w, `${l}.output_layer_norm`, c.layerNormEps);
   }
   return x;
 }
@@ -84,10 +85,10 @@ function bert(c: ModelConfig, w: Weights, inputs: EncoderInputs, training: boole
     };
     const attended = selfAttention(x, mask, w, names, c.numHeads, c.attentionDropout, training);
     const attendedOut = dropout(attended, c.hiddenDropout, training);
-    x = layerNorm(attendedOut.add(x), w, `${l}.attention.output.LayerNorm`, c.layerNormEps);
-    const hidden = gelu(linear(x, w, `${l}.intermediate.dense`));
+    x = residualLayerNorm(attendedOut, x, w, `${l}.attention.output.LayerNorm`, c.layerNormEps);
+    const hidden = linearGelu(x, w, `${l}.intermediate.dense`);
     const out = dropout(linear(hidden, w, `${l}.output.dense`), c.hiddenDropout, training);
-    x = layerNorm(out.add(x), w, `${l}.output.LayerNorm`, c.layerNormEps);
+    x = residualLayerNorm(out, x, w, `${l}.output.LayerNorm`, c.layerNormEps);
   }
   return x;
 }

@@ -1,8 +1,10 @@
 // The building blocks of BERT-family encoders, as pure functions of tensors and named weights.
 // Weights keep PyTorch's layout (a Linear's weight is [out, in]) so checkpoints load as they are.
 import * as tf from "@tensorflow/tfjs";
+import { biasGelu } from "./kernels/bias_gelu.ts";
 import { dropout as fastDropout } from "./kernels/dropout.ts";
 import { maskedSoftmax } from "./kernels/masked_softmax.ts";
+import { residualLayerNorm as fusedLayerNorm } from "./kernels/residual_layer_norm.ts";
 
 /** Named weights of a model, under Hugging Face's parameter names. */
 export type Weights = Map<string, tf.Variable>;
@@ -39,6 +41,35 @@ export function layerNorm(
 /** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's default. */
 export function gelu(x: tf.Tensor): tf.Tensor {
   return x.mul(0.5).mul(tf.erf(x.mul(Math.SQRT1_2)).add(1));
+}
+
+/**
+ * `gelu(linear(x, ...))`, the feed-forward block's first half. On webgpu the bias and GELU are
+ * one kernel after the product; elsewhere exactly those ops.
+ */
+export function linearGelu(x: tf.Tensor, weights: Weights, prefix: string): tf.Tensor {
+  if (tf.getBackend() !== "webgpu") return gelu(linear(x, weights, prefix));
+  const w = weight(weights, `${prefix}.weight`);
+  const [outFeatures, inFeatures] = w.shape as [number, number];
+  const product = tf.matMul(x.reshape([-1, inFeatures]), w, false, true);
+  const y = biasGelu(product, weight(weights, `${prefix}.bias`));
+  return y.reshape([...x.shape.slice(0, -1), outFeatures]);
+}
+
+/**
+ * `layerNorm(x.add(residual), ...)`, closing a transformer sub-block. On webgpu one kernel;
+ * elsewhere exactly those ops.
+ */
+export function residualLayerNorm(
+  x: tf.Tensor,
+  residual: tf.Tensor,
+  weights: Weights,
+  prefix: string,
+  eps: number,
+): tf.Tensor {
+  if (tf.getBackend() !== "webgpu") return layerNorm(x.add(residual), weights, prefix, eps);
+  const [gamma, beta] = ["weight", "bias"].map((name) => weight(weights, `${prefix}.${name}`));
+  return fusedLayerNorm(x, residual, gamma, beta, eps);
 }
 
 /** Inverted dropout, in training only (one wasm pass where it can, else tf.dropout). */
