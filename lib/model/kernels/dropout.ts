@@ -3,7 +3,8 @@
 // 120 ms and four copies of the attention probabilities per BERT layer at 8 × 384 tokens. This
 // kernel draws a xorshift32 stream in wasm and writes the output and the scaled keep-mask (the
 // gradient is dy · mask) together. Same law as tf.dropout: keep with probability 1 − rate, scale
-// kept values by 1 / (1 − rate).
+// kept values by 1 / (1 − rate). On webgpu a kernel of its own draws the mask on the GPU
+// (dropout_webgpu.ts).
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import {
@@ -20,6 +21,7 @@ import {
   set,
 } from "./wasm_emit.ts";
 import { heapInstance, heapOffset, type WasmBackend } from "./wasm_internals.ts";
+import { dropoutWebgpu } from "./dropout_webgpu.ts";
 
 const KERNEL = "QaDropout";
 
@@ -80,11 +82,20 @@ function register(): void {
   });
 }
 
+/** A fresh 32-bit seed per call: a new mask each time, as tf.dropout draws. */
+function freshSeed(): number {
+  return (Math.random() * 0x100000000) >>> 0;
+}
+
 /**
  * Inverted dropout of float32 `x` at `rate` (0 < rate < 1): one wasm pass where the backend is
- * wasm and exposes its heap, tf.dropout elsewhere.
+ * wasm and exposes its heap, one webgpu kernel on webgpu (dropout_webgpu.ts), tf.dropout
+ * elsewhere.
  */
 export function dropout(x: tf.Tensor, rate: number): tf.Tensor {
+  if (tf.getBackend() === "webgpu" && x.dtype === "float32" && x.size > 0) {
+    return dropoutWebgpu(x, rate, freshSeed());
+  }
   const backend = tf.backend() as unknown as WasmBackend;
   const onHeap = tf.getBackend() === "wasm" && x.dtype === "float32" && x.size > 0 &&
     heapInstance(backend, bytes ??= heapModuleBytes([dropoutFunction()])) != null;
@@ -95,7 +106,7 @@ export function dropout(x: tf.Tensor, rate: number): tf.Tensor {
     threshold: Math.round(rate * 2 ** 24),
     scaleBits,
     // xorshift32 needs a nonzero state.
-    seed: (Math.random() * 0xffffffff) | 1,
+    seed: freshSeed() | 1,
   };
   const run = () => tf.engine().runKernel(KERNEL, { x }, attrs as unknown as NamedAttrMap);
   const [out, mask] = run() as tf.Tensor[];
