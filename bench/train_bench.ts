@@ -8,7 +8,9 @@
 // Each measurement runs in a process of its own (bench/train_measure.ts), so that each peak memory
 // is its own: ours in one thread (training, then inference), ours on gradient workers (one per
 // core), and the peer (../shared/peer/torch_qa_bench.py, which needs `apt-get install -y
-// python3-torch libopenblas0-pthread`; without it our figures are printed alone).
+// python3-torch libopenblas0-pthread`; without it our figures are printed alone). On a GPU machine
+// `--peer-python` (or QA_PEER_PYTHON) names a python3 with CUDA PyTorch and `--peer-device cuda`
+// runs the peer on the GPU (tools/gpu_run.sh sets QA_PEER_PYTHON).
 // `distilbert` takes minutes a step: it gets micro-batches of 2, one timed step after a short
 // warm-up, and the peer one step after its own warm-up step.
 import { parseArgs } from "node:util";
@@ -29,6 +31,11 @@ const { values } = parseArgs({
     workers: { type: "string", default: String(navigator.hardwareConcurrency) },
     backend: { type: "string", default: "auto" },
     webgpu: { type: "string", default: Deno.env.get("QA_WEBGPU") ?? "deno" },
+    "peer-python": {
+      type: "string",
+      default: Deno.env.get("QA_PEER_PYTHON") ?? "/usr/bin/python3",
+    },
+    "peer-device": { type: "string", default: "cpu" },
   },
 });
 const onGpu = values.backend === "webgpu";
@@ -66,7 +73,9 @@ console.log(
       ? `ours: tfjs webgpu on ${values.webgpu}'s WebGPU, whole batches, Deno ${Deno.version.deno}; `
       : `ours: tfjs wasm, 1 thread or ${values.workers} gradient workers, ` +
         `Deno ${Deno.version.deno}; `) +
-    `peer: PyTorch, ${values.threads} thread(s); ${navigator.hardwareConcurrency} cores, ` +
+    `peer: PyTorch on ${
+      values["peer-device"]
+    }, ${values.threads} thread(s); ${navigator.hardwareConcurrency} cores, ` +
     `load average ${loadAverage()} at the start`,
 );
 for (const shape of values.shapes!.split(",")) {
@@ -163,8 +172,10 @@ async function measurePeer(shape: string, steps: number): Promise<PeerResult | n
   ].join("\n");
   const args = ["-c", wrapper, script, "--shape", shape, "--batch", values.batch!];
   args.push("--seq", values.seq!, "--steps", String(steps), "--threads", values.threads!);
+  args.push("--device", values["peer-device"]!);
   try {
-    const { code, stdout, stderr } = await new Deno.Command("/usr/bin/python3", { args }).output();
+    const { code, stdout, stderr } = await new Deno.Command(values["peer-python"]!, { args })
+      .output();
     if (code !== 0) {
       console.error(`peer failed: ${errorLine(stderr)}`);
       return null;

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds build/gpu/: everything a lent GPU machine, which reaches no registry, needs to run this
+# project's deno commands (tools/gpu_run.sh there), under the 64 MiB the device `run` tool carries:
+#   deno.xz                 the Deno binary, from npm's @deno/linux-x64-glibc
+#   debs/*.deb              the Vulkan/GL loaders (the image's own are not enough; NVIDIA's driver
+#                           brings the ICD, so no Mesa)
+#   node_modules.tar.xz     the npm packages that training, the bench and the webgpu tests load
+#                           (tools/gpu_modules.ts), for Linux x64 glibc, without source maps,
+#                           browser bundles or other platforms' builds; nodejs-polars' 115 MB native
+#                           library is replaced by tools/gpu_polars_stub.cjs (imported, never used)
+#   shared.tar.xz           the files of ../shared those commands read (QA_SHARED there)
+# Needs the npm registry and Debian's apt (here). Run from anywhere: tools/gpu_pack.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+readonly DENO_VERSION=2.9.6
+readonly DEBS=(libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+# What the GPU machine runs: the bench, qa (train/predict/ask), the webgpu and Dawn tests.
+readonly ENTRIES=(bench/train_bench.ts bench/train_measure.ts cli/qa.ts lib/model/webgpu_test.ts
+  lib/model/dawn_test.ts lib/train/trainer_webgpu_test.ts lib/model/kernels/matmul_webgpu_test.ts
+  lib/model/kernels/adamw_webgpu_test.ts lib/model/kernels/masked_softmax_test.ts)
+readonly SHARED_FILES=(golden/public/tiny-distilbert-golden.json
+  golden/public/train_features.jsonl.gz golden/models/tiny-distilbert-init
+  golden/public/tiny-distilbert-after5 peer/torch_qa_bench.py
+  data/squad/squad-v1.1-dev-articles-00-37.json models/distilbert-base-uncased-distilled-squad)
+readonly LIMIT=$((64 * 1024 * 1024))
+
+out=build/gpu
+shared=${QA_SHARED:-../shared}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rm -rf "$out/debs" "$out/node_modules.tar.xz" "$out/shared.tar.xz"
+mkdir -p "$out/debs"
+
+# deno.xz takes minutes: kept from the last pack when it is of the same version.
+if [ "$(cat "$out/deno.version" 2>/dev/null)" != "$DENO_VERSION" ]; then
+  echo "deno $DENO_VERSION"
+  (cd "$work" && npm pack --silent "@deno/linux-x64-glibc@$DENO_VERSION" >/dev/null &&
+    tar -xzf deno-linux-x64-glibc-*.tgz package/deno)
+  xz -T0 -9 -c "$work/package/deno" >"$out/deno.xz"
+  echo "$DENO_VERSION" >"$out/deno.version"
+fi
+
+echo "debs: ${DEBS[*]}"
+# A private package list (amd64, whatever this machine is), as ../.library/device/README.md does.
+mkdir -p "$work/apt/partial"
+apt=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$work/apt"
+  -oAPT::Sandbox::User=root)
+apt-get "${apt[@]}" update -qq
+(cd "$out/debs" && apt-get "${apt[@]}" download -qq "${DEBS[@]}")
+
+echo "node_modules"
+deno install --quiet
+deno run -A tools/gpu_modules.ts "${ENTRIES[@]}" >"$work/folders"
+mkdir -p "$work/nm/.deno"
+while read -r folder; do cp -a "node_modules/$folder" "$work/nm/.deno/"; done <"$work/folders"
+# The top-level links (node_modules/<name> -> .deno/...) of the packages kept.
+for link in node_modules/* node_modules/@*/*; do
+  [ -L "$link" ] || continue
+  target=$(readlink "$link")
+  grep -qxF "$(sed -E 's#^(\.\./)*(\.deno/[^/]+)/.*#\2#' <<<"$target")" "$work/folders" &&
+    mkdir -p "$work/nm/$(dirname "${link#node_modules/}")" &&
+    cp -a "$link" "$work/nm/${link#node_modules/}"
+done
+find "$work/nm" -name '*.map' -delete
+find "$work/nm/.deno" -path '*@tensorflow*' \( -name '*.min.js' -o -name '*.min.js.html' -o \
+  -name '*.es2017.js' -o -name '*.fesm.js' -o -name tsconfig.tsbuildinfo -o -name miniprogram \) \
+  -prune -exec rm -rf {} +
+rm -rf "$work"/nm/.deno/webgpu@*/node_modules/webgpu/dist/{darwin-*,linux-arm64,win32-*}
+find "$work/nm/.deno" -path '*-musl@*' -name '*.node' -delete # installed, never loaded on glibc
+polars=$(echo "$work"/nm/.deno/nodejs-polars-linux-x64-gnu@*/node_modules/nodejs-polars-linux-x64-gnu)
+rm "$polars"/*.node
+cp tools/gpu_polars_stub.cjs "$polars/stub.cjs"
+sed -i -E 's/"main": *"[^"]*"/"main": "stub.cjs"/' "$polars/package.json"
+echo "$(git rev-parse HEAD) $(date -u +%FT%TZ)" | tee "$out/.stamp" >"$work/nm/.deno/.qa-gpu-pack"
+tar -C "$work/nm" -cf - . | xz -T0 -6 >"$out/node_modules.tar.xz"
+
+echo "shared: $shared"
+tar -C "$shared" -cf - "${SHARED_FILES[@]}" | xz -T0 -6 >"$out/shared.tar.xz"
+
+size=$(du -cb "$out" | tail -1 | cut -f1)
+du -b "$out"/* "$out"/debs | sed 's/^/  /'
+tracked=$(git ls-files -z | du -cb --files0-from=- | tail -1 | cut -f1)
+echo "build/gpu: $size bytes; with the tracked files ($tracked) $((size + tracked)) of $LIMIT"
+if ((size + tracked > LIMIT)); then
+  echo "gpu_pack: over the $LIMIT bytes the run tool carries" >&2
+  exit 1
+fi
