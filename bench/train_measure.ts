@@ -180,22 +180,22 @@ async function measureThread(s: Settings): Promise<Measurement> {
 
 /**
  * One step under tf.profile: its wall time and the GPU time of its tfjs kernels (timestamp
- * queries; 0 where the adapter has none). Profiling ends a compute pass after each kernel, so the
+ * queries; undefined where the adapter has none). Profiling ends a compute pass after each kernel, so the
  * wall time is longer than an unprofiled step's; the fused AdamW pass is not a tfjs kernel and
  * counts as host time.
  */
 async function profileStep(
   step: (features: FeatureLike[]) => Promise<void>,
   s: Settings,
-): Promise<{ stepMs: number; gpuMs: number }> {
+): Promise<{ stepMs: number; gpuMs?: number }> {
   const features = randomFeatures(s.batch, s.seq);
   const started = performance.now();
   const info = await tf.profile(() => step(features));
   const stepMs = performance.now() - started;
-  let gpuMs = 0;
+  let gpuMs: number | undefined;
   for (const kernel of info.kernels) {
     const ms = await kernel.kernelTimeMs;
-    if (typeof ms === "number") gpuMs += ms;
+    if (typeof ms === "number") gpuMs = (gpuMs ?? 0) + ms;
   }
   return { stepMs, gpuMs };
 }
