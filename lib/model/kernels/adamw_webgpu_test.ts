@@ -2,20 +2,12 @@
 // operations. Needs a WebGPU adapter (llvmpipe in CI).
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
+import { values } from "../../../test/values.ts";
 import { adamwUpdate } from "../../train/adamw_device.ts";
 import { initBackend } from "../backend.ts";
 import { fusedAdamW, type FusedAdamWUpdate } from "./adamw_webgpu.ts";
 
 const started = await initBackend("webgpu").catch((e: Error) => e);
-
-/** Deterministic values in [-scale, scale). */
-function values(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return (s / 1073741824 - 1) * scale;
-  });
-}
 
 /** A variable of its own (tf.variable shares its initial tensor's data until that is disposed). */
 function variableOf(initial: tf.Tensor, trainable = true): tf.Variable {

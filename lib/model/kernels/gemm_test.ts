@@ -4,18 +4,10 @@ import { initBackend } from "../backend.ts";
 import { BLOCKS, gemm, gemmSupports } from "./gemm.ts";
 import { gemmModuleBytes } from "./gemm_module.ts";
 import { heapOffset, type WasmBackend } from "./wasm_internals.ts";
+import { values } from "../../../test/values.ts";
 
 await initBackend("wasm");
 const backend = tf.backend() as unknown as WasmBackend;
-
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 1073741824 - 1;
-  });
-}
 
 /** a · b in float64; `a` is [m, k] ([k, m] when `transposeA`), `b` [k, n] ([n, k] likewise). */
 function reference(

@@ -2,26 +2,12 @@
 // same backend. Needs a WebGPU adapter (llvmpipe in CI).
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
+import { values, worst } from "../../../test/values.ts";
 import { initBackend } from "../backend.ts";
 import { additiveMask } from "../layers.ts";
 import { maskedSoftmax } from "./masked_softmax.ts";
 
 const started = await initBackend("webgpu").catch((e: Error) => e);
-
-/** Deterministic values in [-scale, scale). */
-function values(n: number, seed: number, scale: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return (s / 1073741824 - 1) * scale;
-  });
-}
-
-function worst(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let w = 0;
-  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]));
-  return w;
-}
 
 Deno.test("webgpu masked softmax and its gradient equal softmax(scores + mask) in tfjs ops", async () => {
   if (started instanceof Error) {

@@ -2,18 +2,10 @@
 // shapes that leave partial tiles. Needs a WebGPU adapter (llvmpipe in CI).
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
+import { values } from "../../../test/values.ts";
 import { initBackend } from "../backend.ts";
 
 const started = await initBackend("webgpu").catch((e: Error) => e);
-
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 1073741824 - 1;
-  });
-}
 
 /** out[b] = op(a[b]) × op(b[b]) in float64, a batch of 1 broadcast. */
 function reference(

@@ -2,6 +2,7 @@
 // same backend, and its values against a float64 loop. Needs a WebGPU adapter (llvmpipe in CI).
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
+import { worst } from "../../../test/values.ts";
 import { initBackend } from "../backend.ts";
 import { residualLayerNorm, residualLayerNormOps } from "./residual_layer_norm.ts";
 
@@ -14,12 +15,6 @@ function values(n: number, seed: number, scale: number, offset = 0): Float32Arra
     s = (s * 1103515245 + 12345) % 2147483648;
     return offset + (s / 1073741824 - 1) * scale;
   });
-}
-
-function worst(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let w = 0;
-  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]));
-  return w;
 }
 
 /** LayerNorm(x + r)·gamma + beta over rows of n, in float64. */
