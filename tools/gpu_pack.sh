@@ -4,31 +4,55 @@
 #   deno.xz                 the Deno binary, from npm's @deno/linux-x64-glibc
 #   debs/*.deb              the Vulkan/GL loaders (the image's own are not enough; NVIDIA's driver
 #                           brings the ICD, so no Mesa)
-#   node_modules.tar.xz     the npm packages that training, the bench and the webgpu tests load
-#                           (tools/gpu_modules.ts), for Linux x64 glibc, without source maps,
-#                           browser bundles or other platforms' builds; nodejs-polars' 115 MB native
-#                           library is replaced by tools/gpu_polars_stub.cjs (imported, never used)
-#   shared.tar.xz           the files of ../shared those commands read (QA_SHARED there)
-# Needs the npm registry and Debian's apt (here). Run from anywhere: tools/gpu_pack.sh
+#   node_modules.tar.xz     the npm packages the profile's entry points load (tools/gpu_modules.ts),
+#                           for Linux x64 glibc, without source maps, browser bundles or other
+#                           platforms' builds; nodejs-polars' 115 MB native library is replaced by
+#                           tools/gpu_polars_stub.cjs (imported, never used)
+#   shared.tar.xz           the files of ../shared the profile's commands read (QA_SHARED there)
+#   profile                 the profile's name, which tools/gpu_run.sh prints
+# Two profiles, as both do not fit in 64 MiB together:
+#   tests      (default) the bench, qa, the webgpu and Dawn tests, with the golden files
+#   reference  `qa train` of README's reference run: the small-init model and the two SQuAD files;
+#              without Dawn's dawn.node (the model alone is 19 MB), so on Deno's WebGPU only
+# Needs the npm registry and Debian's apt (here). Run from anywhere: tools/gpu_pack.sh [PROFILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 readonly DENO_VERSION=2.9.6
 readonly DEBS=(libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
-# What the GPU machine runs: the bench, qa (train/predict/ask), the webgpu and Dawn tests.
-readonly ENTRIES=(bench/train_bench.ts bench/train_measure.ts cli/qa.ts lib/model/webgpu_test.ts
-  lib/model/dawn_test.ts lib/train/trainer_webgpu_test.ts lib/model/kernels/matmul_webgpu_test.ts
-  lib/model/kernels/adamw_webgpu_test.ts lib/model/kernels/masked_softmax_test.ts)
-readonly SHARED_FILES=(golden/public/tiny-distilbert-golden.json
-  golden/public/train_features.jsonl.gz golden/models/tiny-distilbert-init
-  golden/public/tiny-distilbert-after5 peer/torch_qa_bench.py
-  data/squad/squad-v1.1-dev-articles-00-37.json models/distilbert-base-uncased-distilled-squad)
 readonly LIMIT=$((64 * 1024 * 1024))
+readonly PROFILE=${1:-tests}
+case "$PROFILE" in
+tests)
+  # What the GPU machine runs: the bench, qa (train/predict/ask), the webgpu and Dawn tests.
+  ENTRIES=(bench/train_bench.ts bench/train_measure.ts cli/qa.ts lib/model/webgpu_test.ts
+    lib/model/dawn_test.ts lib/train/trainer_webgpu_test.ts lib/model/kernels/matmul_webgpu_test.ts
+    lib/model/kernels/adamw_webgpu_test.ts lib/model/kernels/masked_softmax_test.ts
+    lib/model/kernels/bias_gelu_test.ts lib/model/kernels/residual_layer_norm_test.ts
+    lib/model/kernels/dropout_webgpu_test.ts)
+  SHARED_FILES=(golden/public/tiny-distilbert-golden.json
+    golden/public/train_features.jsonl.gz golden/models/tiny-distilbert-init
+    golden/public/tiny-distilbert-after5 peer/torch_qa_bench.py
+    data/squad/squad-v1.1-dev-articles-00-37.json models/distilbert-base-uncased-distilled-squad)
+  DAWN=yes
+  ;;
+reference)
+  ENTRIES=(cli/qa.ts)
+  SHARED_FILES=(models/qa-distilbert-small-init data/squad/squad-v1.1-dev-articles-00-37.json
+    data/squad/squad-v2.0-dev-first5articles.json)
+  DAWN=no
+  ;;
+*)
+  echo "usage: tools/gpu_pack.sh [tests|reference]" >&2
+  exit 2
+  ;;
+esac
+readonly ENTRIES SHARED_FILES DAWN
 
 out=build/gpu
 shared=${QA_SHARED:-../shared}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-rm -rf "$out/debs" "$out/node_modules.tar.xz" "$out/shared.tar.xz"
+rm -rf "$out/debs" "$out/node_modules.tar.xz" "$out/shared.tar.xz" "$out/profile"
 mkdir -p "$out/debs"
 
 # deno.xz takes minutes: kept from the last pack when it is of the same version.
@@ -66,21 +90,25 @@ find "$work/nm/.deno" -path '*@tensorflow*' \( -name '*.min.js' -o -name '*.min.
   -name '*.es2017.js' -o -name '*.fesm.js' -o -name tsconfig.tsbuildinfo -o -name miniprogram \) \
   -prune -exec rm -rf {} +
 rm -rf "$work"/nm/.deno/webgpu@*/node_modules/webgpu/dist/{darwin-*,linux-arm64,win32-*}
+# The package stays (the graph names it), its addon goes: --webgpu dawn then fails to load it.
+[ "$DAWN" = yes ] || rm "$work"/nm/.deno/webgpu@*/node_modules/webgpu/dist/linux-x64/dawn.node
 find "$work/nm/.deno" -path '*-musl@*' -name '*.node' -delete # installed, never loaded on glibc
 polars=$(echo "$work"/nm/.deno/nodejs-polars-linux-x64-gnu@*/node_modules/nodejs-polars-linux-x64-gnu)
 rm "$polars"/*.node
 cp tools/gpu_polars_stub.cjs "$polars/stub.cjs"
 sed -i -E 's/"main": *"[^"]*"/"main": "stub.cjs"/' "$polars/package.json"
-echo "$(git rev-parse HEAD) $(date -u +%FT%TZ)" | tee "$out/.stamp" >"$work/nm/.deno/.qa-gpu-pack"
-tar -C "$work/nm" -cf - . | xz -T0 -6 >"$out/node_modules.tar.xz"
+echo "$PROFILE $(git rev-parse HEAD) $(date -u +%FT%TZ)" |
+  tee "$out/.stamp" >"$work/nm/.deno/.qa-gpu-pack"
+tar -C "$work/nm" -cf - . | xz -T1 -6 >"$out/node_modules.tar.xz"
 
 echo "shared: $shared"
-tar -C "$shared" -cf - "${SHARED_FILES[@]}" | xz -T0 -6 >"$out/shared.tar.xz"
+tar -C "$shared" -cf - "${SHARED_FILES[@]}" | xz -T1 -6 >"$out/shared.tar.xz"
+echo "$PROFILE" >"$out/profile"
 
 size=$(du -cb "$out" | tail -1 | cut -f1)
 du -b "$out"/* "$out"/debs | sed 's/^/  /'
 tracked=$(git ls-files -z | du -cb --files0-from=- | tail -1 | cut -f1)
-echo "build/gpu: $size bytes; with the tracked files ($tracked) $((size + tracked)) of $LIMIT"
+echo "build/gpu ($PROFILE): $size bytes; with the tracked files ($tracked) $((size + tracked)) of $LIMIT"
 if ((size + tracked > LIMIT)); then
   echo "gpu_pack: over the $LIMIT bytes the run tool carries" >&2
   exit 1

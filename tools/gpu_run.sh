@@ -2,6 +2,7 @@
 # Runs a command on the lent GPU machine (no network) with what tools/gpu_pack.sh put in build/gpu:
 #   tools/gpu_run.sh deno task bench:train --backend webgpu --webgpu dawn --shapes distilbert
 #   tools/gpu_run.sh deno test -A lib/train/trainer_webgpu_test.ts
+#   tools/gpu_run.sh bash -c 'deno task qa train --model "$QA_SHARED/models/..." ...'
 # It unpacks Deno (onto PATH), the Vulkan/GL loaders (dpkg -x into QA_GPU_ROOT: / by default, as
 # root, then ldconfig; another folder is put on LD_LIBRARY_PATH instead), node_modules (into this
 # checkout, which must have none of its own) and ../shared's files (QA_SHARED); points Deno at an
@@ -22,6 +23,7 @@ if [ $# -eq 0 ]; then
   exit 2
 fi
 stamp=$(cat "$pack/.stamp" 2>/dev/null || true)
+profile=$(cat "$pack/profile" 2>/dev/null || echo unknown)
 
 mkdir -p "$unpacked/bin"
 if [ ! -x "$unpacked/bin/deno" ]; then
@@ -72,6 +74,6 @@ if [ -z "${QA_PEER_PYTHON:-}" ] && command -v python3 >/dev/null; then
   QA_PEER_PYTHON=$(command -v python3)
   export QA_PEER_PYTHON
 fi
-echo "gpu_run: deno $(deno --version | head -1 | cut -d' ' -f2), QA_SHARED=$QA_SHARED," \
-  "peer python ${QA_PEER_PYTHON:-none}" >&2
+echo "gpu_run: pack profile $profile, deno $(deno --version | head -1 | cut -d' ' -f2)," \
+  "QA_SHARED=$QA_SHARED, peer python ${QA_PEER_PYTHON:-none}" >&2
 exec "$@"
