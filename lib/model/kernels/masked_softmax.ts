@@ -10,46 +10,16 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackendLike } from "./webgpu_backend.ts";
+import { runWgsl } from "./wgsl_program.ts";
 
 const FORWARD = "QaMaskedSoftmax";
 const BACKWARD = "QaMaskedSoftmaxGrad";
-const WORKGROUP = 64;
-
-/** A row-per-invocation program over `rows` rows of `cols` values (a tfjs WebGPUProgram). */
-class RowProgram {
-  outputShape: number[];
-  dispatchLayout = { x: [1], y: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
-  uniforms = "rows : i32, cols : i32, rowsPerMask : i32, rowsX : i32,";
-
-  constructor(
-    readonly variableNames: string[],
-    readonly shaderKey: string,
-    rows: number,
-    cols: number,
-    /** Rows per line of the two-dimensional dispatch. */
-    readonly rowsX: number,
-    readonly body: string,
-  ) {
-    this.outputShape = [rows, cols];
-    this.dispatch = [rowsX / WORKGROUP, Math.ceil(rows / rowsX), 1];
-  }
-
-  getUserCode(): string {
-    return `
-      fn main() {
-        let row = i32(globalId.y) * uniforms.rowsX + i32(globalId.x);
-        if (row >= uniforms.rows) { return; }
-        let cols = uniforms.cols;
-        let base = row * cols;
-        ${this.body}
-      }`;
-  }
-}
-
+// One invocation a row (`thread`) of `cols` scores; `uniforms.rows` rows of the mask, each
+// shared by threads / rows consecutive rows of scores (heads × queries).
 const FORWARD_BODY = `
-  let maskBase = (row / uniforms.rowsPerMask) * cols;
+  let cols = uniforms.cols;
+  let base = thread * cols;
+  let maskBase = (thread / (uniforms.threads / uniforms.rows)) * cols;
   var largest = -3.402823466e+38;
   for (var j = 0; j < cols; j++) {
     largest = max(largest, x[base + j] + mask[maskBase + j]);
@@ -63,6 +33,8 @@ const FORWARD_BODY = `
   }`;
 
 const BACKWARD_BODY = `
+  let cols = uniforms.cols;
+  let base = thread * cols;
   var dot = 0.0;
   for (var j = 0; j < cols; j++) {
     dot += y[base + j] * dy[base + j];
@@ -71,24 +43,18 @@ const BACKWARD_BODY = `
     result[base + j] = y[base + j] * (dy[base + j] - dot);
   }`;
 
-/** Runs a row program over `inputs` (viewed as [rows, cols]) and gives the output their shape. */
+/** Runs a row-per-invocation body over `inputs` ([rows, cols] in effect), `maskRows` mask rows. */
 function runRows(
   backend: WebGPUBackendLike,
-  program: { names: string[]; key: string; body: string },
+  spec: { names: string[]; key: string; body: string },
   inputs: TensorInfo[],
-  rowsPerMask: number,
+  maskRows: number,
   maxWorkgroupsX: number,
 ): TensorInfo {
   const shape = inputs[0].shape;
   const cols = shape[shape.length - 1];
   const rows = tf.util.sizeFromShape(shape) / cols;
-  const limit = Math.min(maxWorkgroupsX, backend.device.limits.maxComputeWorkgroupsPerDimension);
-  const rowsX = Math.min(Math.ceil(rows / WORKGROUP), limit) * WORKGROUP;
-  const rowProgram = new RowProgram(program.names, program.key, rows, cols, rowsX, program.body);
-  const views = inputs.map((t) => ({ ...t, shape: [tf.util.sizeFromShape(t.shape) / cols, cols] }));
-  const uniforms = [rows, cols, rowsPerMask, rowsX].map((v) => ({ type: "int32", data: [v] }));
-  const out = backend.runWebGPUProgram(rowProgram, views, "float32", uniforms);
-  return { ...out, shape };
+  return runWgsl(backend, spec, inputs, shape, rows, [maskRows, cols], maxWorkgroupsX);
 }
 
 /** Kernel attributes: a bound on the dispatch's first dimension (tests make it small). */
@@ -99,14 +65,13 @@ interface RowAttrs {
 const forwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, mask } = inputs as { x: TensorInfo; mask: TensorInfo };
   const program = { names: ["x", "mask"], key: FORWARD, body: FORWARD_BODY };
-  // Rows of x that share one row of the mask: heads × queries.
-  const rowsPerMask = x.shape[1] * x.shape[2];
   const { maxWorkgroupsX } = attrs as unknown as RowAttrs;
+  const maskRows = mask.shape[0];
   return runRows(
     backend as unknown as WebGPUBackendLike,
     program,
     [x, mask],
-    rowsPerMask,
+    maskRows,
     maxWorkgroupsX,
   );
 };
@@ -115,7 +80,8 @@ const backwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { y, dy } = inputs as { y: TensorInfo; dy: TensorInfo };
   const program = { names: ["y", "dy"], key: BACKWARD, body: BACKWARD_BODY };
   const { maxWorkgroupsX } = attrs as unknown as RowAttrs;
-  return runRows(backend as unknown as WebGPUBackendLike, program, [y, dy], 1, maxWorkgroupsX);
+  const rows = tf.util.sizeFromShape(y.shape) / y.shape[y.shape.length - 1];
+  return runRows(backend as unknown as WebGPUBackendLike, program, [y, dy], rows, maxWorkgroupsX);
 };
 
 let registered = false;
