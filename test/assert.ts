@@ -35,3 +35,25 @@ export function assertAlmostEquals(actual: number, expected: number, tolerance =
     `${actual} differs from ${expected} by more than ${tolerance}`,
   );
 }
+
+/**
+ * Bitwise equality of lists of float arrays (model weights), failing with the first difference
+ * rather than a diff of millions of numbers (which deepStrictEqual builds, and runs out of memory).
+ */
+export function assertSameArrays(actual: Float32Array[], expected: Float32Array[]): void {
+  nodeAssert.equal(actual.length, expected.length, "number of arrays");
+  actual.forEach((a, k) => {
+    const b = expected[k];
+    nodeAssert.equal(a.length, b.length, `array ${k}: length`);
+    const bitsA = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const bitsB = new Uint32Array(b.buffer, b.byteOffset, b.length);
+    const first = bitsA.findIndex((bits, i) => bits !== bitsB[i]);
+    if (first < 0) return;
+    const count = bitsA.filter((bits, i) => bits !== bitsB[i]).length;
+    nodeAssert.fail(
+      `array ${k}: ${count} of ${a.length} values differ, first [${first}]: ${a[first]} vs ${
+        b[first]
+      }`,
+    );
+  });
+}

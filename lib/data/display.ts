@@ -10,6 +10,7 @@
  */
 import pl from "nodejs-polars";
 import Table from "cli-table3";
+import { mulberry32 } from "./random.ts";
 import type { Answers, SquadExample } from "./types.ts";
 
 /** The columns of the tutorial's table, in its order. */
@@ -70,18 +71,6 @@ export function toDataFrame(examples: readonly SquadExample[]): pl.DataFrame {
 
 // -----------------------------------------------------------------------------
 // Random sampling
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `n` distinct indices below `length`, in random order (a partial Fisher-Yates shuffle). */
 export function sampleIndices(length: number, n: number, random: () => number): number[] {

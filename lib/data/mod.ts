@@ -10,7 +10,6 @@ export {
   EXAMPLE_COLUMNS,
   ExamplesView,
   formatAnswers,
-  mulberry32,
   renderHtmlTable,
   renderTextTable,
   type Row,
@@ -18,4 +17,5 @@ export {
   type TextTableOptions,
   toDataFrame,
 } from "./display.ts";
+export { mulberry32 } from "./random.ts";
 export { DatasetDict, SQUAD_FEATURES } from "./dataset_dict.ts";

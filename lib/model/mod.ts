@@ -9,3 +9,4 @@ export type { ModelConfig } from "./config.ts";
 export { parseConfig, readConfig } from "./config.ts";
 export { readValues, updateValues } from "./values.ts";
 export { readCheckpoint } from "./checkpoint.ts";
+export { seedDropout } from "./kernels/dropout.ts";

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { QuestionAnsweringModel } from "../model/mod.ts";
 import { type AdamW, clipFactor } from "./adamw.ts";
-import type { MicroBatch, StepResult } from "./step.ts";
+import { type MicroBatch, microBatchGradients, type StepResult } from "./step.ts";
 
 /**
  * Forward with dropout and backward over the micro-batches of one batch (each counts
@@ -45,10 +45,7 @@ function deviceGradients(
   let summed: tf.Tensor[] | null = null;
   for (const micro of parts) {
     const weight = micro.size / total;
-    const { value, grads } = tf.variableGrads(
-      () => model.loss(micro.inputs, micro.labels, true),
-      variables,
-    );
+    const { value, grads } = microBatchGradients(model, micro, variables);
     const previous: tf.Tensor[] = [...(summed ?? []), ...(loss ? [loss] : [])];
     [loss, summed] = tf.tidy(() => {
       const scaled = (t: tf.Tensor) => weight === 1 ? t.clone() : t.mul(weight);

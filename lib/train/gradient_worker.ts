@@ -28,7 +28,14 @@ export type WorkerRequest =
     weights: Arrays;
     optimizer: OptimizerSnapshot;
   }
-  | { type: "gradients"; features: FeatureLike[]; microBatchSize: number; total: number }
+  | {
+    type: "gradients";
+    features: FeatureLike[];
+    microBatchSize: number;
+    total: number;
+    /** Dropout seed of each micro-batch (none: unseeded masks). */
+    dropoutSeeds: number[];
+  }
   | { type: "apply"; grads: Float32Array; lr: number; gradScale: number }
   | { type: "snapshot" };
 
@@ -63,7 +70,7 @@ scope.onmessage = async ({ data }) => {
       replica = { model, optimizer };
       scope.postMessage({ type: "ready" });
     } else if (data.type === "gradients") {
-      const { loss, grads } = gradients(data.features, data.microBatchSize, data.total);
+      const { loss, grads } = gradients(data);
       scope.postMessage({ type: "gradients", loss, grads }, [grads.buffer as ArrayBuffer]);
     } else if (data.type === "apply") {
       replica!.optimizer.step(data.grads, data.lr, data.gradScale);
@@ -83,12 +90,18 @@ scope.onmessage = async ({ data }) => {
   }
 };
 
-function gradients(features: FeatureLike[], microBatchSize: number, total: number) {
+function gradients(request: Extract<WorkerRequest, { type: "gradients" }>) {
+  const { features, microBatchSize, total, dropoutSeeds } = request;
   const { model, optimizer } = replica!;
   const parts: MicroBatch[] = [];
-  for (let from = 0; from < features.length; from += microBatchSize) {
+  for (let from = 0, k = 0; from < features.length; from += microBatchSize, k++) {
     const slice = features.slice(from, from + microBatchSize);
-    parts.push({ inputs: inputsOf(slice), labels: labelsOf(slice), size: slice.length });
+    parts.push({
+      inputs: inputsOf(slice),
+      labels: labelsOf(slice),
+      size: slice.length,
+      dropoutSeed: dropoutSeeds[k],
+    });
   }
   try {
     return accumulateGradients(model, parts, total, optimizer.layout);

@@ -11,7 +11,7 @@ export {
 export { addScaled, type FlatLayout, flatLayout, part } from "./flat.ts";
 export { defaultArguments, type TrainingArguments } from "./args.ts";
 export { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
-export { epochOrder } from "./order.ts";
+export { dropoutSeed, epochOrder } from "./order.ts";
 export { linearSchedule } from "./schedule.ts";
 export { activationBytesPerFeature, autoMicroBatchSize, WASM_HEAP_BYTES } from "./micro_batch.ts";
 export {

@@ -5,6 +5,7 @@ import {
   type EncoderInputs,
   type QuestionAnsweringModel,
   readValues,
+  seedDropout,
   type SpanLabels,
 } from "../model/mod.ts";
 import { type AdamW, clipFactor, gradientNorm } from "./adamw.ts";
@@ -23,6 +24,8 @@ export interface MicroBatch {
   inputs: EncoderInputs;
   labels: SpanLabels;
   size: number;
+  /** Seed of its dropout masks (`dropoutSeed`); unseeded masks without it. */
+  dropoutSeed?: number;
 }
 
 /** Mean loss and mean gradients of a batch, flat in the model's parameter order. */
@@ -47,10 +50,7 @@ export function accumulateGradients(
   let loss = 0;
   for (const micro of parts) {
     const weight = micro.size / total;
-    const { value, grads } = tf.variableGrads(
-      () => model.loss(micro.inputs, micro.labels, true),
-      variables,
-    );
+    const { value, grads } = microBatchGradients(model, micro, variables);
     loss += value.dataSync()[0] * weight;
     variables.forEach((variable, i) => {
       const grad = grads[variable.name];
@@ -59,6 +59,20 @@ export function accumulateGradients(
     tf.dispose([value, ...Object.values(grads)]);
   }
   return { loss, grads: summed };
+}
+
+/** Loss and gradients of one micro-batch, in training mode, its dropout masks seeded. */
+export function microBatchGradients(
+  model: QuestionAnsweringModel,
+  micro: MicroBatch,
+  variables: tf.Variable[],
+): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  seedDropout(micro.dropoutSeed ?? null);
+  try {
+    return tf.variableGrads(() => model.loss(micro.inputs, micro.labels, true), variables);
+  } finally {
+    seedDropout(null);
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import { AdamW } from "./adamw.ts";
 import type { TrainingArguments } from "./args.ts";
 import { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 import { deviceTrainStep } from "./device_step.ts";
-import { epochOrder } from "./order.ts";
+import { dropoutSeed, epochOrder } from "./order.ts";
 import { autoMicroBatchSize } from "./micro_batch.ts";
 import { linearSchedule } from "./schedule.ts";
 import { type MicroBatch, type StepResult, trainStep } from "./step.ts";
@@ -115,7 +115,7 @@ export class Trainer {
       const epoch = Math.floor(step / this.stepsPerEpoch);
       const batch = this.#batch(step);
       const started = performance.now();
-      const result = await this.#step(batch, schedule(step));
+      const result = await this.#step(batch, schedule(step), step);
       const seconds = (performance.now() - started) / 1000;
       this.state.globalStep = step + 1;
       window = {
@@ -155,16 +155,17 @@ export class Trainer {
 
   // One optimizer step: on the device (webgpu; gradient workers are for wasm and cpu), on the
   // gradient workers' replicas, or in this thread.
-  async #step(batch: TrainFeature[], lr: number): Promise<StepResult> {
+  async #step(batch: TrainFeature[], lr: number, step: number): Promise<StepResult> {
     const microBatchSize = this.microBatchSize;
+    const seedAt = (offset: number) => dropoutSeed(this.args.seed, step, offset);
     const workers = onDevice() ? 1 : this.args.workers ?? 1;
     if (workers > 1) {
       const backend = tf.getBackend() as "wasm" | "cpu";
       this.#pool ??= await GradientWorkers.start(this.model, this.optimizer, workers, backend);
       this.#replicasAhead = true;
-      return await this.#pool.step(batch, microBatchSize, lr, this.args.maxGradNorm);
+      return await this.#pool.step(batch, microBatchSize, lr, this.args.maxGradNorm, seedAt);
     }
-    const parts = microBatches(batch, microBatchSize);
+    const parts = microBatches(batch, microBatchSize, seedAt);
     try {
       return onDevice()
         ? await deviceTrainStep(this.model, this.optimizer, parts, lr, this.args.maxGradNorm)
@@ -228,12 +229,21 @@ export class Trainer {
   }
 }
 
-// A batch as tensors, cut into pieces of at most `size` features.
-function microBatches(batch: FeatureLike[], size: number): MicroBatch[] {
+// A batch as tensors, cut into pieces of at most `size` features, each with its dropout seed.
+function microBatches(
+  batch: FeatureLike[],
+  size: number,
+  seedAt: (offset: number) => number,
+): MicroBatch[] {
   const parts: MicroBatch[] = [];
   for (let from = 0; from < batch.length; from += size) {
     const features = batch.slice(from, from + size);
-    parts.push({ inputs: inputsOf(features), labels: labelsOf(features), size: features.length });
+    parts.push({
+      inputs: inputsOf(features),
+      labels: labelsOf(features),
+      size: features.length,
+      dropoutSeed: seedAt(from),
+    });
   }
   return parts;
 }

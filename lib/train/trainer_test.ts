@@ -1,6 +1,6 @@
 // The Trainer on the tiny golden DistilBERT: schedule, logging, checkpoints, exact resume, memory.
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals } from "../../test/assert.ts";
+import { assert, assertEquals, assertSameArrays } from "../../test/assert.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
 import type { TrainFeature } from "../features/mod.ts";
@@ -20,6 +20,13 @@ await initBackend("auto");
 const TINY = sharedPath("golden/models/tiny-distilbert-init");
 const features = (await readGolden<TrainFeature>("public", "train_features.jsonl.gz")).slice(0, 24);
 const load = () => QuestionAnsweringModel.fromPretrained(TINY, { log: () => {} });
+// The tiny model with DistilBERT's usual dropout (0.1 everywhere) instead of none.
+const tiny = await load();
+const dropoutConfig = { ...tiny.config, hiddenDropout: 0.1, attentionDropout: 0.1, qaDropout: 0.1 };
+const tinyWeights = await tiny.weightArrays();
+tiny.dispose();
+const loadWithDropout = () =>
+  QuestionAnsweringModel.fromWeights(dropoutConfig, tinyWeights, { log: () => {} });
 
 function args(outputDir: string) {
   return {
@@ -40,8 +47,9 @@ async function weightsOf(model: QuestionAnsweringModel): Promise<Float32Array[]>
 }
 
 Deno.test("a run stopped at a checkpoint and resumed ends with the same weights", async () => {
+  // With dropout on: the resumed run must draw the masks the uninterrupted one drew.
   const straightDir = await Deno.makeTempDir();
-  const straight = await load();
+  const straight = loadWithDropout();
   const log: LogEntry[] = [];
   await new Trainer(straight, { ...args(straightDir), saveSteps: 0 }, features, [], {
     onLog: (e) => void log.push(e),
@@ -50,7 +58,7 @@ Deno.test("a run stopped at a checkpoint and resumed ends with the same weights"
 
   // The same run, killed right after its checkpoint at step 3 ...
   const dir = await Deno.makeTempDir();
-  const killed = await load();
+  const killed = loadWithDropout();
   const stop = () => {
     throw new Error("killed");
   };
@@ -60,12 +68,12 @@ Deno.test("a run stopped at a checkpoint and resumed ends with the same weights"
   assert(message.includes("killed"), message);
   killed.dispose();
   // ... and resumed from it by a fresh process-like trainer.
-  const resumed = await load();
+  const resumed = loadWithDropout();
   const resumedTrainer = new Trainer(resumed, args(dir), features);
   await resumedTrainer.resumeFrom(`${dir}/checkpoint-3`);
   assertEquals(resumedTrainer.state.globalStep, 3);
   await resumedTrainer.train();
-  assertEquals(await weightsOf(resumed), await weightsOf(straight));
+  assertSameArrays(await weightsOf(resumed), await weightsOf(straight));
   straight.dispose();
   resumed.dispose();
 });
@@ -157,8 +165,12 @@ Deno.test("micro-batches give the same step as the whole batch", async () => {
   split.dispose();
 });
 
-async function runWithWorkers(workers: number, microBatchSize?: number) {
-  const model = await load();
+async function runWithWorkers(
+  workers: number,
+  microBatchSize?: number,
+  options: { model?: QuestionAnsweringModel; seed?: number; shuffle?: boolean } = {},
+) {
+  const model = options.model ?? await load();
   const log: LogEntry[] = [];
   const settings = {
     ...args(await Deno.makeTempDir()),
@@ -166,6 +178,8 @@ async function runWithWorkers(workers: number, microBatchSize?: number) {
     loggingSteps: 1,
     workers,
     microBatchSize,
+    seed: options.seed ?? 42,
+    shuffle: options.shuffle ?? true,
   };
   await new Trainer(model, settings, features, [], { onLog: (e) => void log.push(e) }).train();
   const weights = await weightsOf(model);
@@ -193,10 +207,27 @@ Deno.test("two gradient workers give the same steps as one thread", async () => 
 
 Deno.test("workers cutting the batch as one thread's micro-batches give the same bits", async () => {
   // Batches of 8: one thread runs micro-batches of 4; each of two workers runs one of them.
-  const [one, two] = [await runWithWorkers(1, 4), await runWithWorkers(2, 4)];
+  // With dropout: each micro-batch's masks follow it to whichever worker runs it.
+  const one = await runWithWorkers(1, 4, { model: loadWithDropout() });
+  const two = await runWithWorkers(2, 4, { model: loadWithDropout() });
   assertEquals(
     two.log,
     one.log.map((e, i) => ({ ...e, features_per_second: two.log[i].features_per_second })),
   );
-  assertEquals(two.weights, one.weights);
+  assertSameArrays(two.weights, one.weights);
+});
+
+Deno.test("with dropout, a seed repeats a run to the bit; another seed draws other masks", async () => {
+  // No shuffling, so that the seed changes the dropout masks and nothing else.
+  const run = async (seed: number, model = loadWithDropout()) =>
+    await runWithWorkers(1, undefined, { model, seed, shuffle: false });
+  const first = await run(7);
+  const again = await run(7);
+  const other = await run(8);
+  const noDropout = await run(7, await load());
+  assertSameArrays(again.weights, first.weights);
+  assertEquals(again.log.map((e) => e.loss), first.log.map((e) => e.loss));
+  const firstLosses = (r: { log: LogEntry[] }) => r.log[0].loss!;
+  assert(firstLosses(other) !== firstLosses(first), "seed 8 drew seed 7's masks");
+  assert(firstLosses(noDropout) !== firstLosses(first), "dropout changed nothing");
 });

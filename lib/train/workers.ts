@@ -74,20 +74,27 @@ export class GradientWorkers {
   /**
    * One optimizer step on every replica: mean loss and gradients of `batch` (shared out in
    * contiguous slices, each worker running micro-batches of at most `microBatchSize`), clipped
-   * to `maxGradNorm` (0: no clipping), AdamW at `lr`.
+   * to `maxGradNorm` (0: no clipping), AdamW at `lr`. `seedAt(offset)` seeds the dropout of the
+   * micro-batch that starts `offset` features into the batch (without it: unseeded masks).
    */
   async step(
     batch: FeatureLike[],
     microBatchSize: number,
     lr: number,
     maxGradNorm: number,
+    seedAt?: (offset: number) => number,
   ): Promise<StepResult> {
     const share = Math.ceil(batch.length / this.workers.length);
     const replies = await Promise.all(
       this.workers.map((_, k) => {
         const features = batch.slice(k * share, (k + 1) * share);
         if (features.length === 0) return null;
-        return this.#ask(k, { type: "gradients", features, microBatchSize, total: batch.length });
+        const dropoutSeeds: number[] = [];
+        for (let from = 0; from < features.length; from += microBatchSize) {
+          if (seedAt) dropoutSeeds.push(seedAt(k * share + from));
+        }
+        const total = batch.length;
+        return this.#ask(k, { type: "gradients", features, microBatchSize, total, dropoutSeeds });
       }),
     );
     let loss = 0;

@@ -22,6 +22,7 @@ import {
 } from "./wasm_emit.ts";
 import { heapInstance, heapOffset, type WasmBackend } from "./wasm_internals.ts";
 import { dropoutWebgpu } from "./dropout_webgpu.ts";
+import { mulberry32 } from "../../data/random.ts";
 
 const KERNEL = "QaDropout";
 
@@ -82,9 +83,24 @@ function register(): void {
   });
 }
 
+// Where the masks' seeds come from: a seeded stream while the trainer runs a micro-batch,
+// Math.random otherwise.
+let stream: (() => number) | null = null;
+
+/**
+ * Makes the following dropout calls draw their masks from a stream seeded with `seed` (null:
+ * unseeded again). The trainer seeds each micro-batch from the run's seed, the step and the
+ * micro-batch's place in the batch, so that a run with the same seed repeats exactly and a resumed
+ * run continues exactly (HF's Trainer gets the same by seeding torch and saving its RNG states).
+ * Gradients reuse the forward's mask and draw nothing.
+ */
+export function seedDropout(seed: number | null): void {
+  stream = seed === null ? null : mulberry32(seed);
+}
+
 /** A fresh 32-bit seed per call: a new mask each time, as tf.dropout draws. */
 function freshSeed(): number {
-  return (Math.random() * 0x100000000) >>> 0;
+  return ((stream ?? Math.random)() * 0x100000000) >>> 0;
 }
 
 /**
@@ -99,7 +115,7 @@ export function dropout(x: tf.Tensor, rate: number): tf.Tensor {
   const backend = tf.backend() as unknown as WasmBackend;
   const onHeap = tf.getBackend() === "wasm" && x.dtype === "float32" && x.size > 0 &&
     heapInstance(backend, bytes ??= heapModuleBytes([dropoutFunction()])) != null;
-  if (!onHeap) return tf.dropout(x, rate);
+  if (!onHeap) return tf.dropout(x, rate, undefined, stream ? freshSeed() : undefined);
   register();
   const scaleBits = new Int32Array(new Float32Array([1 / (1 - rate)]).buffer)[0];
   const attrs = {
