@@ -15,14 +15,8 @@ import {
 } from "../lib/model/webgpu.ts";
 import { deviceTrainStep } from "../lib/train/device_step.ts";
 import { parseConfig } from "../lib/model/config.ts";
-import {
-  disposeBatch,
-  type FeatureLike,
-  inputsOf,
-  labelsOf,
-  QuestionAnsweringModel,
-} from "../lib/model/mod.ts";
-import { AdamW, GradientWorkers, type MicroBatch, trainStep } from "../lib/train/mod.ts";
+import { disposeBatch, type FeatureLike, QuestionAnsweringModel } from "../lib/model/mod.ts";
+import { AdamW, GradientWorkers, microBatches, trainStep } from "../lib/train/mod.ts";
 
 /** The peer's shapes: layers, hidden, heads, feed-forward width. */
 export const SHAPES: Record<string, [number, number, number, number]> = {
@@ -134,15 +128,6 @@ async function rate(
   const started = performance.now();
   for (const features of batches) await run(features);
   return s.steps * s.batch / ((performance.now() - started) / 1000);
-}
-
-function microBatches(features: FeatureLike[], size: number): MicroBatch[] {
-  const parts: MicroBatch[] = [];
-  for (let from = 0; from < features.length; from += size) {
-    const slice = features.slice(from, from + size);
-    parts.push({ inputs: inputsOf(slice), labels: labelsOf(slice), size: slice.length });
-  }
-  return parts;
 }
 
 /** Training and inference in this thread (one wasm instance, one core; or the GPU). */

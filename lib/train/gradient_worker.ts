@@ -2,12 +2,12 @@
 // its own TensorFlow.js wasm instance, so N workers use N cores. Per step it receives only its
 // share of the batch and, later, the summed gradients, to which it applies the same AdamW update as
 // every other replica; its weights and moments go back only when the trainer asks for them.
-import { disposeBatch, inputsOf, labelsOf, QuestionAnsweringModel } from "../model/mod.ts";
+import { disposeBatch, QuestionAnsweringModel } from "../model/mod.ts";
 import type { FeatureLike } from "../model/mod.ts";
 import { initBackend } from "../model/backend.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { AdamW, type AdamWOptions } from "./adamw.ts";
-import { accumulateGradients, type MicroBatch } from "./step.ts";
+import { accumulateGradients, microBatches } from "./step.ts";
 
 type Arrays = Map<string, { shape: number[]; data: Float32Array }>;
 
@@ -93,16 +93,11 @@ scope.onmessage = async ({ data }) => {
 function gradients(request: Extract<WorkerRequest, { type: "gradients" }>) {
   const { features, microBatchSize, total, dropoutSeeds } = request;
   const { model, optimizer } = replica!;
-  const parts: MicroBatch[] = [];
-  for (let from = 0, k = 0; from < features.length; from += microBatchSize, k++) {
-    const slice = features.slice(from, from + microBatchSize);
-    parts.push({
-      inputs: inputsOf(slice),
-      labels: labelsOf(slice),
-      size: slice.length,
-      dropoutSeed: dropoutSeeds[k],
-    });
-  }
+  const parts = microBatches(
+    features,
+    microBatchSize,
+    (from) => dropoutSeeds[from / microBatchSize],
+  );
   try {
     return accumulateGradients(model, parts, total, optimizer.layout);
   } finally {

@@ -19,6 +19,7 @@ export {
   applyGradients,
   type Gradients,
   type MicroBatch,
+  microBatches,
   type StepResult,
   trainStep,
 } from "./step.ts";

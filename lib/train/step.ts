@@ -3,6 +3,9 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   type EncoderInputs,
+  type FeatureLike,
+  inputsOf,
+  labelsOf,
   type QuestionAnsweringModel,
   readValues,
   seedDropout,
@@ -26,6 +29,29 @@ export interface MicroBatch {
   size: number;
   /** Seed of its dropout masks (`dropoutSeed`); unseeded masks without it. */
   dropoutSeed?: number;
+}
+
+/**
+ * A batch as tensors, cut into micro-batches of at most `size` features; `seedAt(offset)` gives
+ * the dropout seed of the one starting `offset` features in (none: unseeded masks). The caller
+ * disposes them (`disposeBatch`).
+ */
+export function microBatches(
+  batch: FeatureLike[],
+  size: number,
+  seedAt?: (offset: number) => number,
+): MicroBatch[] {
+  const parts: MicroBatch[] = [];
+  for (let from = 0; from < batch.length; from += size) {
+    const features = batch.slice(from, from + size);
+    parts.push({
+      inputs: inputsOf(features),
+      labels: labelsOf(features),
+      size: features.length,
+      dropoutSeed: seedAt?.(from),
+    });
+  }
+  return parts;
 }
 
 /** Mean loss and mean gradients of a batch, flat in the model's parameter order. */

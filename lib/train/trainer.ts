@@ -17,7 +17,7 @@ import { deviceTrainStep } from "./device_step.ts";
 import { dropoutSeed, epochOrder } from "./order.ts";
 import { autoMicroBatchSize } from "./micro_batch.ts";
 import { linearSchedule } from "./schedule.ts";
-import { type MicroBatch, type StepResult, trainStep } from "./step.ts";
+import { microBatches, type StepResult, trainStep } from "./step.ts";
 import { GradientWorkers } from "./workers.ts";
 
 /** One line of the training log (`--log FILE.jsonl`, `trainer_state.json`'s log_history). */
@@ -227,23 +227,4 @@ export class Trainer {
     this.state.logHistory.push(entry);
     await this.callbacks.onLog?.(entry);
   }
-}
-
-// A batch as tensors, cut into pieces of at most `size` features, each with its dropout seed.
-function microBatches(
-  batch: FeatureLike[],
-  size: number,
-  seedAt: (offset: number) => number,
-): MicroBatch[] {
-  const parts: MicroBatch[] = [];
-  for (let from = 0; from < batch.length; from += size) {
-    const features = batch.slice(from, from + size);
-    parts.push({
-      inputs: inputsOf(features),
-      labels: labelsOf(features),
-      size: features.length,
-      dropoutSeed: seedAt(from),
-    });
-  }
-  return parts;
 }
