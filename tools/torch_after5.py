@@ -1,10 +1,12 @@
 """The 5 golden training steps of tiny-distilbert re-run in PyTorch, to see how far PyTorch itself
 lands from ../shared/golden/public/tiny-distilbert-after5 when only the order of float operations
 changes (1 or 2 threads, float64). DistilBertForQuestionAnswering written out in torch.nn.functional
-(transformers cannot be installed here); Trainer defaults: AdamW, lr 5e-4 linear to 0, clip 1.0.
+(tools/torch_distilbert.py), and transformers' own class where the Python running this has
+transformers; Trainer defaults: AdamW, lr 5e-4 linear to 0, clip 1.0.
 
   apt-get install -y python3-torch libopenblas0-pthread
   /usr/bin/python3 tools/torch_after5.py        (QA_SHARED overrides ../shared)
+  $(bash tools/transformers_env.sh) tools/torch_after5.py     (torch 2.13 + transformers 5.18)
 """
 import gzip, json, os, sys
 import torch
@@ -13,7 +15,21 @@ from torch_distilbert import forward, load_safetensors as load, no_decay, span_l
 
 G = os.path.join(os.environ.get("QA_SHARED", os.path.join(os.path.dirname(__file__), "../../shared")), "golden")
 
-def run(threads, dt):
+def transformers_model():
+    """transformers' DistilBertForQuestionAnswering as a forward like ours, or None without it."""
+    try:
+        from transformers import AutoModelForQuestionAnswering
+    except ImportError:
+        return None
+    model = AutoModelForQuestionAnswering.from_pretrained(G + "/models/tiny-distilbert-init")
+    def run_model(W, config, ids, mask, dt):
+        # the parameters the optimizer updates (W) stand in for the module's own
+        out = torch.func.functional_call(model, W, (), {"input_ids": ids, "attention_mask": mask})
+        return out.start_logits, out.end_logits
+    return run_model
+
+
+def run(threads, dt, forward=forward):
     torch.set_num_threads(threads)
     init = load(G + "/models/tiny-distilbert-init/model.safetensors")
     config = json.load(open(G + "/models/tiny-distilbert-init/config.json"))
@@ -40,9 +56,15 @@ def run(threads, dt):
     return log, diffs, worst_rest
 
 golden = json.load(open(G + "/public/tiny-distilbert-golden.json"))["train_log"]
-for threads, dt in [(1, torch.float32), (2, torch.float32), (1, torch.float64)]:
-    log, diffs, worst = run(threads, dt)
-    print(f"torch {torch.__version__} threads={threads} {dt}: loss rel diff max",
+runs = [(1, torch.float32, forward, "written out"), (2, torch.float32, forward, "written out"),
+        (1, torch.float64, forward, "written out")]
+hf_forward = transformers_model()
+if hf_forward:
+    import transformers
+    runs.append((1, torch.float32, hf_forward, f"transformers {transformers.__version__}"))
+for threads, dt, model, name in runs:
+    log, diffs, worst = run(threads, dt, model)
+    print(f"torch {torch.__version__}, {name}, threads={threads} {dt}: loss rel diff max",
           max(abs(l[0] - g["loss"]) / g["loss"] for l, g in zip(log, golden)))
     print("  qa_outputs.bias grads per step:", [[f"{x:.2e}" for x in l[2]] for l in log])
     print(f"  vs after5: qa_outputs.bias {diffs['qa_outputs.bias']:.2e}, layer.1.output_layer_norm.bias {diffs['distilbert.transformer.layer.1.output_layer_norm.bias']:.2e}, all others ≤ {worst:.2e}")

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Makes a Python with torch and transformers for `deno task test:transformers` and
+# tools/hf_transformers_check.py, from the wheels on this machine's disk (no package index is
+# reachable here), and prints its path: QA_TRANSFORMERS_PYTHON=$(bash tools/transformers_env.sh).
+# The virtual environment goes to $QA_TRANSFORMERS_VENV (build/transformers-venv) and is reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=${QA_TRANSFORMERS_VENV:-build/transformers-venv}
+packages=("torch==2.13.0+cpu" "transformers==5.18.0")
+if ! "$venv/bin/python" -c "import torch, transformers" 2>/dev/null; then
+  python=$(command -v python3.11) || {
+    echo "no python3.11 (the local wheels are for CPython 3.11)" >&2
+    exit 1
+  }
+  links=()
+  for folder in /opt/wheels /opt/pypi/files /opt/pypi-more/files; do
+    [ -d "$folder" ] && links+=(--find-links "$folder")
+  done
+  [ ${#links[@]} -gt 0 ] || {
+    echo "no local wheel folder (/opt/wheels, /opt/pypi/files, /opt/pypi-more/files)" >&2
+    exit 1
+  }
+  "$python" -m venv "$venv" >&2
+  "$venv/bin/pip" install -q --no-index "${links[@]}" "${packages[@]}" >&2
+fi
+echo "$(cd "$venv" && pwd)/bin/python"
