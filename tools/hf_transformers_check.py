@@ -5,17 +5,17 @@ offsets, as the tutorial's prepare_validation_features makes them), and the mode
 logits ours gave on them (`qa predict --raw-logits`). With --save-to it writes the folder again
 with `save_pretrained`, for the way back: `qa predict` on that folder, then this check on it.
 
-Needs torch and transformers (here from the local wheels: no index is reachable):
+Needs torch and transformers: tools/transformers_env.sh makes them from the wheels on this
+machine's disk (no package index is reachable here) and prints the Python to use.
 
-  python3.11 -m venv tmp/hfenv && tmp/hfenv/bin/pip install --no-index --find-links /opt/wheels \
-    --find-links /opt/pypi/files --find-links /opt/pypi-more/files torch==2.13.0+cpu transformers
+  PY=$(bash tools/transformers_env.sh)
   deno task qa predict --model models/demo --data data/squad-v2.0-sample.json \
     --version-2-with-negative --out tmp/hf/p.json --raw-logits tmp/hf/ours.jsonl.gz
-  tmp/hfenv/bin/python tools/hf_transformers_check.py --model models/demo \
+  $PY tools/hf_transformers_check.py --model models/demo \
     --data data/squad-v2.0-sample.json --logits tmp/hf/ours.jsonl.gz --save-to tmp/hf/by-python
   deno task qa predict --model tmp/hf/by-python --data data/squad-v2.0-sample.json \
     --version-2-with-negative --out tmp/hf/p2.json --raw-logits tmp/hf/back.jsonl.gz
-  tmp/hfenv/bin/python tools/hf_transformers_check.py --model tmp/hf/by-python \
+  $PY tools/hf_transformers_check.py --model tmp/hf/by-python \
     --data data/squad-v2.0-sample.json --logits tmp/hf/back.jsonl.gz
 """
 import argparse, copy, gzip, json, sys
