@@ -6,7 +6,7 @@
 //   QA_TRANSFORMERS_PYTHON=$(bash tools/transformers_env.sh) deno task test:transformers
 import { assert, assertEquals } from "../assert.ts";
 import { gunzipSync } from "node:zlib";
-import { qa } from "../cli.ts";
+import { type CliRun, qa } from "../cli.ts";
 import { sharedPath } from "../shared.ts";
 
 const python = Deno.env.get("QA_TRANSFORMERS_PYTHON");
@@ -20,8 +20,8 @@ const checker = repo("tools/hf_transformers_check.py");
 // The tutorial's examples: the long Beyoncé context gives overflow windows with stride.
 const data = repo("data/tutorial-examples.json");
 
-async function succeed(run: Promise<{ code: number; stdout: string; stderr: string }>) {
-  const { code, stdout, stderr } = await run;
+/** A finished command's stdout, after asserting that it succeeded. */
+function succeeded({ code, stdout, stderr }: CliRun): string {
   assertEquals(code, 0, `${stdout}\n${stderr}`);
   return stdout;
 }
@@ -33,26 +33,29 @@ async function transformersCheck(model: string, logits: string, saveTo?: string)
     args: saveTo ? [...args, "--save-to", saveTo] : args,
     env: { OMP_NUM_THREADS: "1" },
   }).output();
-  return succeed(Promise.resolve({
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return succeeded({
     code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  }));
+    stdout: decode(output.stdout),
+    stderr: decode(output.stderr),
+  });
 }
 
 async function predictLogits(model: string, dir: string, name: string): Promise<string> {
   const logits = `${dir}/${name}.jsonl.gz`;
-  await succeed(qa(
-    "predict",
-    "--model",
-    model,
-    "--data",
-    data,
-    "--out",
-    `${dir}/${name}.json`,
-    "--raw-logits",
-    logits,
-  ));
+  succeeded(
+    await qa(
+      "predict",
+      "--model",
+      model,
+      "--data",
+      data,
+      "--out",
+      `${dir}/${name}.json`,
+      "--raw-logits",
+      logits,
+    ),
+  );
   return logits;
 }
 
@@ -63,21 +66,23 @@ for (const init of ["tiny-distilbert-init", "tiny-bert-init"]) {
   Deno.test(`${init}, fine-tuned here, loads in transformers and comes back`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "qa-transformers-" });
     const ours = `${dir}/ours`;
-    await succeed(qa(
-      "train",
-      "--model",
-      sharedPath(`golden/models/${init}`),
-      "--train",
-      repo("data/squad-v1.1-sample.json"),
-      "--output",
-      ours,
-      "--max-steps",
-      "3",
-      "--batch-size",
-      "8",
-      "--learning-rate",
-      "1e-3",
-    ));
+    succeeded(
+      await qa(
+        "train",
+        "--model",
+        sharedPath(`golden/models/${init}`),
+        "--train",
+        repo("data/squad-v1.1-sample.json"),
+        "--output",
+        ours,
+        "--max-steps",
+        "3",
+        "--batch-size",
+        "8",
+        "--learning-rate",
+        "1e-3",
+      ),
+    );
     const ourLogits = await predictLogits(ours, dir, "ours");
     const verdict = await transformersCheck(ours, ourLogits, `${dir}/python`);
     assert(verdict.includes("no missing, unexpected or mismatched tensor"), verdict);
