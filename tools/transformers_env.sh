@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Makes a Python with torch, transformers and accelerate (the Trainer needs it) for
 # `deno task test:transformers`, tools/hf_transformers_check.py and
-# tools/hf_trainer_reference_run.py,
-# from the wheels on this machine's disk (no package index is reachable here), and prints its path:
-# QA_TRANSFORMERS_PYTHON=$(bash tools/transformers_env.sh).
+# tools/hf_trainer_reference_run.py, from the wheels on this machine's disk (no package index is
+# reachable here), and prints its path: QA_TRANSFORMERS_PYTHON=$(bash tools/transformers_env.sh).
 # The virtual environment goes to $QA_TRANSFORMERS_VENV (build/transformers-venv) and is reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
