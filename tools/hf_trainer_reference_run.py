@@ -8,16 +8,13 @@ Trainer's log and the dev features with their logits for `qa postprocess` and `q
   deno task qa postprocess --examples ../shared/data/squad/squad-v2.0-dev-first5articles.json \
     --features $T/hf-seed42/dev_logits.jsonl.gz --version-2-with-negative --out $T/hf-seed42/predictions.json
 """
-import argparse, gzip, json, os
+import argparse, json, os, sys
 import torch
+sys.path.insert(0, os.path.dirname(__file__))
+from feature_files import read_features, write_features_with_logits
 from transformers import AutoModelForQuestionAnswering, Trainer, TrainingArguments
 
 SHARED = os.environ.get("QA_SHARED", os.path.join(os.path.dirname(__file__), "../../shared"))
-
-
-def read_features(path):
-    with gzip.open(path, "rt") as f:
-        return [json.loads(line) for line in f]
 
 
 def labelled(features):
@@ -53,9 +50,8 @@ def main():
     validation = read_features(os.path.join(args.dir, "dev_val.jsonl.gz"))
     inputs = [{"input_ids": f["input_ids"], "attention_mask": f["attention_mask"]} for f in validation]
     start, end = trainer.predict(inputs).predictions
-    with gzip.open(os.path.join(out_dir, "dev_logits.jsonl.gz"), "wt") as out:
-        for f, s, e in zip(validation, start.tolist(), end.tolist()):
-            out.write(json.dumps({**f, "start_logits": s, "end_logits": e}) + "\n")
+    write_features_with_logits(os.path.join(out_dir, "dev_logits.jsonl.gz"),
+                               zip(validation, start.tolist(), end.tolist()))
     losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
     last50 = sum(losses[-5:]) / len(losses[-5:]) if losses else result.training_loss
     summary = {"seed": args.seed, "steps": result.global_step, "loss_last50": last50,

@@ -18,8 +18,10 @@ machine's disk (no package index is reachable here) and prints the Python to use
   $PY tools/hf_transformers_check.py --model tmp/hf/by-python \
     --data data/squad-v2.0-sample.json --logits tmp/hf/back.jsonl.gz
 """
-import argparse, copy, gzip, json, sys
+import argparse, copy, json, os, sys
 import torch, transformers
+sys.path.insert(0, os.path.dirname(__file__))
+from feature_files import read_features
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
 
@@ -28,11 +30,6 @@ def read_examples(path):
     data = json.load(open(path, encoding="utf-8"))["data"]
     return [(qa["id"], qa["question"], paragraph["context"])
             for article in data for paragraph in article["paragraphs"] for qa in paragraph["qas"]]
-
-
-def read_features(path):
-    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
-        return [json.loads(line) for line in f]
 
 
 def tutorial_features(tokenizer, examples, max_length, stride):

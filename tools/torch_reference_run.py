@@ -16,17 +16,13 @@ smaller, dropout in training only. Writes the dev features with their logits for
     --features $T/seed1/dev_logits.jsonl.gz --version-2-with-negative --out $T/seed1/predictions.json
   deno task qa evaluate --data $S/data/squad/squad-v2.0-dev-first5articles.json --predictions $T/seed1/predictions.json
 """
-import argparse, gzip, json, os, random, sys, time
+import argparse, json, os, random, sys, time
 import numpy as np, torch
 sys.path.insert(0, os.path.dirname(__file__))
+from feature_files import read_features, write_features_with_logits
 from torch_distilbert import forward, load_safetensors, no_decay, span_loss
 
 SHARED = os.environ.get("QA_SHARED", os.path.join(os.path.dirname(__file__), "../../shared"))
-
-
-def read_features(path):
-    with gzip.open(path, "rt") as f:
-        return [json.loads(line) for line in f]
 
 
 def tensors(features, *fields):
@@ -43,14 +39,12 @@ def evaluate_loss(W, config, features, batch):
     return total / len(features)
 
 
-def write_logits(W, config, features, batch, path):
-    with torch.no_grad(), gzip.open(path, "wt") as out:
+def logit_rows(W, config, features, batch):
+    with torch.no_grad():
         for i in range(0, len(features), batch):
             fs = features[i:i + batch]
-            ids, mask = tensors(fs, "input_ids", "attention_mask")
-            start, end = forward(W, config, ids, mask)
-            for f, s, e in zip(fs, start.tolist(), end.tolist()):
-                out.write(json.dumps({**f, "start_logits": s, "end_logits": e}) + "\n")
+            start, end = forward(W, config, *tensors(fs, "input_ids", "attention_mask"))
+            yield from zip(fs, start.tolist(), end.tolist())
 
 
 def main():
@@ -93,7 +87,8 @@ def main():
         eval_loss = evaluate_loss(W, config, dev_train, 64)
         log.write(json.dumps({"epoch": epoch + 1, "eval_loss": eval_loss}) + "\n"); log.flush()
         print(f"epoch {epoch + 1}: eval loss {eval_loss:.4f}", flush=True)
-    write_logits(W, config, read_features(os.path.join(args.dir, "dev_val.jsonl.gz")), 64, os.path.join(out_dir, "dev_logits.jsonl.gz"))
+    validation = read_features(os.path.join(args.dir, "dev_val.jsonl.gz"))
+    write_features_with_logits(os.path.join(out_dir, "dev_logits.jsonl.gz"), logit_rows(W, config, validation, 64))
     summary = {"seed": args.seed, "torch": torch.__version__, "threads": args.threads, "steps": step,
                "loss_last50": float(np.mean(losses[-50:])), "minutes": round((time.time() - t0) / 60, 1)}
     json.dump(summary, open(os.path.join(out_dir, "summary.json"), "w")); print(summary)
