@@ -95,8 +95,10 @@ for (const shape of values.shapes!.split(",")) {
       : `of which GPU kernels ${gpu.toFixed(0)} ms and host/other ${(step - gpu).toFixed(0)} ms`;
     console.log(
       `${shape} on webgpu (${ours.device}): ${fixed(ours.train)} train/s; a profiled step ` +
-        `${step.toFixed(0)} ms, ${split}`,
+        `${step.toFixed(0)} ms (${ours.kernels} kernels), ${split}`,
     );
+    const top = (ours.topKernels ?? []).map((k) => `${k.name} ×${k.count} ${k.ms.toFixed(1)} ms`);
+    if (top.length > 0) console.log(`  GPU time by kernel: ${top.join(", ")}`);
   }
   const peer = await measurePeer(shape, steps);
   const best = Math.max(ours?.train ?? 0, workers?.train ?? 0);

@@ -41,6 +41,9 @@ export interface Measurement {
   /** webgpu: one profiled step's wall time and the GPU time of its tfjs kernels, ms. */
   stepMs?: number;
   gpuMs?: number;
+  /** webgpu: the profiled step's tfjs kernels (dispatches), and the costliest by GPU time. */
+  kernels?: number;
+  topKernels?: { name: string; count: number; ms: number }[];
 }
 
 if (import.meta.main) {
@@ -172,17 +175,22 @@ async function measureThread(s: Settings): Promise<Measurement> {
 async function profileStep(
   step: (features: FeatureLike[]) => Promise<void>,
   s: Settings,
-): Promise<{ stepMs: number; gpuMs?: number }> {
+): Promise<Pick<Measurement, "stepMs" | "gpuMs" | "kernels" | "topKernels">> {
   const features = randomFeatures(s.batch, s.seq);
   const started = performance.now();
   const info = await tf.profile(() => step(features));
   const stepMs = performance.now() - started;
   let gpuMs: number | undefined;
+  const byName = new Map<string, { name: string; count: number; ms: number }>();
   for (const kernel of info.kernels) {
     const ms = await kernel.kernelTimeMs;
-    if (typeof ms === "number") gpuMs = (gpuMs ?? 0) + ms;
+    if (typeof ms !== "number") continue;
+    gpuMs = (gpuMs ?? 0) + ms;
+    const entry = byName.get(kernel.name) ?? { name: kernel.name, count: 0, ms: 0 };
+    byName.set(kernel.name, { ...entry, count: entry.count + 1, ms: entry.ms + ms });
   }
-  return { stepMs, gpuMs };
+  const topKernels = [...byName.values()].sort((a, b) => b.ms - a.ms).slice(0, 8);
+  return { stepMs, gpuMs, kernels: info.kernels.length, topKernels };
 }
 
 /** Training on `count` gradient workers (replicas, one wasm instance per core). */

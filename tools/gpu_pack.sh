@@ -48,7 +48,7 @@ reference)
 esac
 readonly ENTRIES SHARED_FILES DAWN
 
-out=build/gpu
+out=${QA_GPU_PACK:-build/gpu} # another folder keeps two profiles packed at once
 shared=${QA_SHARED:-../shared}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

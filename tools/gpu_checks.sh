@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The WebGPU issue's checks on the lent GPU machine, as one prepared script: each step under a time
+# limit (a failing or slow step does not stop the next), its output in $OUT, which the run tool
+# brings back even from a call that ran out of time (at most 8 files).
+#   tests      (tools/gpu_pack.sh tests): the webgpu and Dawn parity tests, the trainer's 5 golden
+#              steps again on Dawn, and bench:train --shapes distilbert on Deno's WebGPU and on
+#              Dawn, with PyTorch on CUDA beside it in the same invocation
+#   reference  (tools/gpu_pack.sh reference): README's reference run on webgpu (Deno's WebGPU),
+#              then qa predict (v2) and qa evaluate there; the weights come back in 15 MB parts
+# With both packs built here (QA_GPU_PACK=build/gpu-tests tools/gpu_pack.sh tests, likewise
+# build/gpu-ref reference), two run-tool calls back to back on the warm machine:
+#   command "QA_GPU_PACK=build/gpu-tests tools/gpu_checks.sh tests", carry ["build/gpu-tests"]
+#   command "QA_GPU_PACK=build/gpu-ref tools/gpu_checks.sh reference", carry ["build/gpu-ref"]
+# Knobs for a dry run without a GPU: QA_GPU_BENCH_SHAPES (distilbert), QA_GPU_BENCH_STEPS (5),
+# QA_GPU_TRAIN_ARGS (extra qa train arguments, e.g. "--max-steps 2"), QA_GPU_EVAL (the --eval file).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+readonly what=${1:-tests}
+readonly out=${OUT:-tmp/gpu-checks}
+mkdir -p "$out"
+export QA_GPU_PACK=${QA_GPU_PACK:-build/gpu}
+
+# step LIMIT_S NAME COMMAND...: runs the command through tools/gpu_run.sh, output in $out/NAME.txt.
+step() {
+  local limit=$1 name=$2
+  shift 2
+  local started=$SECONDS
+  timeout "$limit" tools/gpu_run.sh "$@" >"$out/$name.txt" 2>&1
+  local rc=$?
+  echo "== $name: exit $rc after $((SECONDS - started)) s (limit $limit s)" | tee -a "$out/summary.txt"
+  tail -n 25 "$out/$name.txt"
+}
+
+{
+  date -u +%FT%TZ
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || true
+  nproc
+} >"$out/summary.txt"
+cat "$out/summary.txt"
+
+case "$what" in
+tests)
+  step 180 tests deno test -A lib/model/webgpu_test.ts lib/train/trainer_webgpu_test.ts \
+    lib/model/dawn_test.ts lib/model/kernels/matmul_webgpu_test.ts \
+    lib/model/kernels/adamw_webgpu_test.ts lib/model/kernels/masked_softmax_test.ts \
+    lib/model/kernels/bias_gelu_test.ts lib/model/kernels/residual_layer_norm_test.ts \
+    lib/model/kernels/dropout_webgpu_test.ts
+  step 60 tests-dawn env QA_WEBGPU=dawn deno test -A lib/train/trainer_webgpu_test.ts
+  for webgpu in dawn deno; do
+    step 120 "bench-$webgpu" deno task bench:train --backend webgpu --webgpu "$webgpu" \
+      --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}" \
+      --peer-device cuda
+  done
+  ;;
+reference)
+  # Paths inside single quotes expand there, where gpu_run.sh has set QA_SHARED.
+  # shellcheck disable=SC2016
+  step "${QA_GPU_TRAIN_LIMIT:-420}" train bash -c 'deno task qa train \
+    --model "$QA_SHARED/models/qa-distilbert-small-init" \
+    --train "$QA_SHARED/data/squad/squad-v1.1-dev-articles-00-37.json" \
+    --eval "${QA_GPU_EVAL:-$QA_SHARED/data/squad/squad-v2.0-dev-first5articles.json}" \
+    --output models/reference-run-gpu --epochs 2 --batch-size 32 --learning-rate 5e-4 \
+    --weight-decay 0.01 --seed 42 --logging-steps 10 --log "$1/log.jsonl" --backend webgpu \
+    ${QA_GPU_TRAIN_ARGS:-}' _ "$out"
+  # shellcheck disable=SC2016
+  step 120 predict bash -c 'set -e
+    data=${QA_GPU_EVAL:-$QA_SHARED/data/squad/squad-v2.0-dev-first5articles.json}
+    deno task qa predict --model models/reference-run-gpu --data "$data" \
+      --out "$1/predictions.json" --version-2-with-negative --backend webgpu
+    deno task qa evaluate --data "$data" --predictions "$1/predictions.json"' _ "$out"
+  if [ -f models/reference-run-gpu/model.safetensors ]; then
+    tar -C models/reference-run-gpu --exclude model.safetensors --exclude 'checkpoint-*' \
+      -cf "$out/model-rest.tar" .
+    split -b 15M models/reference-run-gpu/model.safetensors "$out/model.safetensors.part-"
+  fi
+  ;;
+*)
+  echo "usage: tools/gpu_checks.sh tests|reference" >&2
+  exit 2
+  ;;
+esac
+cat "$out/summary.txt"
