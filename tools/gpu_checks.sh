@@ -40,14 +40,14 @@ cat "$out/summary.txt"
 
 case "$what" in
 tests)
-  step 180 tests deno test -A lib/model/webgpu_test.ts lib/train/trainer_webgpu_test.ts \
+  step 150 tests deno test -A lib/model/webgpu_test.ts lib/train/trainer_webgpu_test.ts \
     lib/model/dawn_test.ts lib/model/kernels/matmul_webgpu_test.ts \
     lib/model/kernels/adamw_webgpu_test.ts lib/model/kernels/masked_softmax_test.ts \
     lib/model/kernels/bias_gelu_test.ts lib/model/kernels/residual_layer_norm_test.ts \
     lib/model/kernels/dropout_webgpu_test.ts
   step 60 tests-dawn env QA_WEBGPU=dawn deno test -A lib/train/trainer_webgpu_test.ts
   for webgpu in dawn deno; do
-    step 120 "bench-$webgpu" deno task bench:train --backend webgpu --webgpu "$webgpu" \
+    step 110 "bench-$webgpu" deno task bench:train --backend webgpu --webgpu "$webgpu" \
       --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}" \
       --peer-device cuda
   done

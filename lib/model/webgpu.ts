@@ -13,6 +13,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { batchMatMulWebGPU } from "./kernels/matmul_webgpu.ts";
+import { sumWebGPU } from "./kernels/column_sums_webgpu.ts";
 
 /** What `findAdapter` found. */
 export interface AdapterReport {
@@ -121,8 +122,8 @@ let registered = false;
 /**
  * Imports tfjs-backend-webgpu (which registers its kernels and a "webgpu" backend) and replaces
  * its backend factory with ours: the same backend on this process's adapter, uploading through
- * `queue.writeBuffer`; then puts our kernels in place of its BatchMatMul. The package is imported
- * only here, so that no other backend choice pulls it in.
+ * `queue.writeBuffer`; then puts our kernels in place of its BatchMatMul and (over leading
+ * axes) Sum. The package is imported only here, so that no other backend choice pulls it in.
  */
 export async function registerWebGPU(): Promise<void> {
   if (registered) return;
@@ -131,6 +132,10 @@ export async function registerWebGPU(): Promise<void> {
   if (stockMatMul == null) throw new Error("tfjs-backend-webgpu registered no BatchMatMul");
   tf.unregisterKernel(tf.BatchMatMul, "webgpu");
   tf.registerKernel(batchMatMulWebGPU(stockMatMul));
+  const stockSum = tf.getKernel(tf.Sum, "webgpu");
+  if (stockSum == null) throw new Error("tfjs-backend-webgpu registered no Sum");
+  tf.unregisterKernel(tf.Sum, "webgpu");
+  tf.registerKernel(sumWebGPU(stockSum));
   const QueueUploadBackend = queueUploadBackend(WebGPUBackend as unknown as BackendClass);
   if (tf.findBackendFactory("webgpu") != null) tf.removeBackend("webgpu");
   tf.registerBackend("webgpu", async () => {

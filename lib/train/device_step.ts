@@ -4,6 +4,7 @@
 // gradient into one flat array, which is what wasm and gradient workers want.
 import * as tf from "@tensorflow/tfjs";
 import type { QuestionAnsweringModel } from "../model/mod.ts";
+import { squaredSum } from "../model/kernels/squared_sum_webgpu.ts";
 import { type AdamW, clipFactor } from "./adamw.ts";
 import { type MicroBatch, microBatchGradients, type StepResult } from "./step.ts";
 
@@ -66,5 +67,5 @@ function deviceGradients(
 function globalNorm(grads: tf.Tensor[]): tf.Scalar {
   // Stacked rather than added with addN: one webgpu AddN binds every input, beyond the
   // device's limit of storage buffers per shader.
-  return tf.stack(grads.map((g) => g.square().sum())).sum().sqrt() as tf.Scalar;
+  return tf.stack(grads.map(squaredSum)).sum().sqrt() as tf.Scalar;
 }

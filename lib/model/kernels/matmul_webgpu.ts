@@ -1,12 +1,15 @@
-// BatchMatMul for the webgpu backend, in a shader that keeps its accumulators in named scalar
+// BatchMatMul for the webgpu backend, in shaders that keep their accumulators in named scalar
 // variables. tfjs-backend-webgpu's matmul shaders index private arrays at run time, which Deno's
 // WebGPU (wgpu) compiles badly: 30-75× slower than on Dawn on an H100 (../shared/gpu/NOTES.md),
-// and 4-7× slower than this shader on the software adapter (llvmpipe) for attention's products.
+// and 4-7× slower than these shaders on the software adapter (llvmpipe) for attention's products.
 //
-// Each invocation computes TM consecutive rows × TN columns of one output matrix; the columns are
-// WX apart, so that neighbouring invocations read neighbouring elements of B and write
-// neighbouring outputs. The loop over k reads A and B straight from storage (no workgroup tiles):
-// simple, correct for every transpose and batch layout, not yet tuned for a large GPU.
+// Two shaders. Products of at least 64 × 64 outputs (dense layers, their gradients, attention's
+// scores) go through workgroup-memory tiles: 16 × 16 invocations share a BM × 8 tile of A and an
+// 8 × BN tile of B (BM, BN = 64 or 128), each invocation computing TM × TN outputs 16 apart, so
+// that a tile read from storage once serves 16 × TM (or TN) products. Narrow products (attention's
+// [.., 384, 64] context and its gradients at small sizes, odd shapes) use the plain shader: each
+// invocation computes TM consecutive rows × TN columns WX apart, reading A and B straight from
+// storage.
 
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
@@ -94,8 +97,135 @@ class MatMulProgram {
   }
 }
 
+/** The tiled shader's outputs per invocation (TM rows × TN columns, 16 apart). */
+export interface TileShape {
+  tm: 4 | 8;
+  tn: 4 | 8;
+}
+
+/** `QA_WEBGPU_MATMUL=plain` keeps every product on the plain shader (to compare the two). */
+const PLAIN_ONLY = (() => {
+  try {
+    return Deno.env.get("QA_WEBGPU_MATMUL") === "plain";
+  } catch {
+    return false; // no --allow-env
+  }
+})();
+
+/** Enough workgroups to fill a large GPU (132 multiprocessors, two workgroups each). */
+const TARGET_WORKGROUPS = 264;
+
 /**
- * The webgpu BatchMatMul on our shader for float32 products whose batches are equal or 1;
+ * The tile for an m × n product (batch products side by side), or null where the plain shader
+ * serves better: 128-wide tiles where a side allows, narrowed while there are too few workgroups.
+ */
+export function tileFor(batch: number, m: number, n: number): TileShape | null {
+  if (m < 64 || n < 64 || PLAIN_ONLY) return null;
+  let tm: 4 | 8 = m >= 128 ? 8 : 4;
+  let tn: 4 | 8 = n >= 128 ? 8 : 4;
+  const workgroups = () => batch * Math.ceil(m / (16 * tm)) * Math.ceil(n / (16 * tn));
+  while (workgroups() < TARGET_WORKGROUPS && (tm === 8 || tn === 8)) {
+    if (tm === 8 && (tn === 4 || m >= n)) tm = 4;
+    else tn = 4;
+  }
+  return { tm, tn };
+}
+
+/** out[b] = op(A[b]) × op(B[b]) through workgroup-memory tiles; batch 1 operands broadcast. */
+class TiledMatMulProgram {
+  variableNames = ["A", "B"];
+  uniforms = "M : i32, N : i32, K : i32, batchA : i32, batchB : i32,";
+  outputShape: number[];
+  dispatchLayout = { x: [2], y: [1], z: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [16, 16, 1];
+  shaderKey: string;
+
+  constructor(
+    batch: number,
+    m: number,
+    n: number,
+    readonly transposeA: boolean,
+    readonly transposeB: boolean,
+    readonly tile: TileShape,
+  ) {
+    this.outputShape = [batch, m, n];
+    this.dispatch = [Math.ceil(n / (16 * tile.tn)), Math.ceil(m / (16 * tile.tm)), batch];
+    this.shaderKey = `qaTiledMatMul_${transposeA}_${transposeB}_${tile.tm}_${tile.tn}`;
+  }
+
+  getUserCode(): string {
+    const { tm, tn } = this.tile;
+    const bm = 16 * tm;
+    const bn = 16 * tn;
+    const rows = [...Array(tm).keys()];
+    const cols = [...Array(tn).keys()];
+    const ks = [...Array(BK).keys()];
+    const pairs = rows.flatMap((i) => cols.map((j) => [i, j]));
+    // Loads: element e of a tile (e = t + 256 s); the index that runs along storage varies
+    // fastest across invocations, so that neighbours read neighbouring elements.
+    const loadA = [...Array((bm * BK) / 256).keys()].map((s) => {
+      const [r, kk] = this.transposeA
+        ? [`(t + ${256 * s}) % ${bm}`, `(t + ${256 * s}) / ${bm}`]
+        : [`(t + ${256 * s}) / ${BK}`, `(t + ${256 * s}) % ${BK}`];
+      const at = this.transposeA ? "(k0 + kk) * M + row0 + r" : "(row0 + r) * K + k0 + kk";
+      return `{ let r = ${r}; let kk = ${kk};
+        let inside = row0 + r < M && k0 + kk < K;
+        As[kk * ${bm} + r] = select(0.0, A[aOffset + select(0, ${at}, inside)], inside); }`;
+    });
+    const loadB = [...Array((bn * BK) / 256).keys()].map((s) => {
+      const [c, kk] = this.transposeB
+        ? [`(t + ${256 * s}) / ${BK}`, `(t + ${256 * s}) % ${BK}`]
+        : [`(t + ${256 * s}) % ${bn}`, `(t + ${256 * s}) / ${bn}`];
+      const at = this.transposeB ? "(col0 + c) * K + k0 + kk" : "(k0 + kk) * N + col0 + c";
+      return `{ let c = ${c}; let kk = ${kk};
+        let inside = col0 + c < N && k0 + kk < K;
+        Bs[kk * ${bn} + c] = select(0.0, B[bOffset + select(0, ${at}, inside)], inside); }`;
+    });
+    const step = (kk: number) =>
+      `{
+          ${rows.map((i) => `let x${i} = As[${kk * bm} + ly + ${16 * i}];`).join(" ")}
+          ${cols.map((j) => `let y${j} = Bs[${kk * bn} + lx + ${16 * j}];`).join(" ")}
+          ${pairs.map(([i, j]) => `c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`).join(" ")} }`;
+    return `
+      var<workgroup> As : array<f32, ${bm * BK}>;
+      var<workgroup> Bs : array<f32, ${bn * BK}>;
+      fn main() {
+        let M = uniforms.M;
+        let N = uniforms.N;
+        let K = uniforms.K;
+        let batch = i32(workgroupId.z);
+        let lx = i32(localId.x);
+        let ly = i32(localId.y);
+        let t = ly * 16 + lx;
+        let row0 = i32(workgroupId.y) * ${bm};
+        let col0 = i32(workgroupId.x) * ${bn};
+        let aOffset = select(batch, 0, uniforms.batchA == 1) * M * K;
+        let bOffset = select(batch, 0, uniforms.batchB == 1) * K * N;
+        ${pairs.map(([i, j]) => `var c${i}_${j} = 0.0;`).join("\n")}
+        for (var k0 = 0; k0 < K; k0 += ${BK}) {
+          ${loadA.join("\n")}
+          ${loadB.join("\n")}
+          workgroupBarrier();
+          ${ks.map(step).join("\n")}
+          workgroupBarrier();
+        }
+        let out = batch * M * N;
+        ${
+      pairs.map(([i, j]) =>
+        `{ let row = row0 + ly + ${16 * i}; let col = col0 + lx + ${16 * j};
+          if (row < M && col < N) { result[out + row * N + col] = c${i}_${j}; } }`
+      ).join("\n")
+    }
+      }`;
+  }
+}
+
+/** The depth of a tile along k. */
+const BK = 8;
+
+/**
+ * The webgpu BatchMatMul on our shaders for float32 products whose batches are equal or 1;
  * `original` (the package's kernel) takes the rest.
  */
 export function batchMatMulWebGPU(original: KernelConfig): KernelConfig {
@@ -114,8 +244,10 @@ export function batchMatMulWebGPU(original: KernelConfig): KernelConfig {
     const batchB = tf.util.sizeFromShape(outerB);
     const outer = outerA.length >= outerB.length ? outerA : outerB;
     const batch = Math.max(batchA, batchB);
-    const tiling = tilingFor(n);
-    const program = new MatMulProgram(batch, m, n, transposeA, transposeB, tiling);
+    const tile = tileFor(batch, m, n);
+    const program = tile
+      ? new TiledMatMulProgram(batch, m, n, transposeA, transposeB, tile)
+      : new MatMulProgram(batch, m, n, transposeA, transposeB, tilingFor(n));
     const sameBatches = batchA === batchB ||
       (batchA === 1 && tf.util.arraysEqual(outer, outerB)) ||
       (batchB === 1 && tf.util.arraysEqual(outer, outerA));

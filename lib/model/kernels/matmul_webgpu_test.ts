@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
 import { values } from "../../../test/values.ts";
 import { initBackend } from "../backend.ts";
+import { tileFor } from "./matmul_webgpu.ts";
 
 const started = await initBackend("webgpu").catch((e: Error) => e);
 
@@ -47,6 +48,15 @@ Deno.test("webgpu BatchMatMul: every transpose, broadcast batches, partial tiles
     [4, 1, 70, 5, 19],
     [1, 1, 200, 32, 3],
     [2, 2, 9, 300, 13],
+    // Workgroup-memory tiles: 128 and 64 wide, partial tiles, k not a multiple of 8, broadcasts.
+    [1, 1, 130, 70, 150],
+    [3, 1, 64, 16, 64],
+    [2, 2, 200, 9, 260],
+    [1, 2, 96, 41, 128],
+    // Enough workgroups for the 128-row and 128-column tiles (see the tile test below).
+    [66, 1, 256, 12, 256],
+    [300, 300, 130, 8, 64],
+    [300, 300, 64, 5, 130],
   ];
   for (const [batchA, batchB, m, k, n] of cases) {
     for (
@@ -73,4 +83,17 @@ Deno.test("webgpu BatchMatMul: every transpose, broadcast batches, partial tiles
   assertEquals(scores.shape, [2, 3, 16, 16]);
   assertEquals(Array.from((await scores.data()).slice(0, 3)), [8, 8, 8]);
   tf.dispose([q, scores]);
+});
+
+Deno.test("webgpu BatchMatMul: tiles 128 wide where a side allows, narrower until the GPU fills", () => {
+  // DistilBERT at batch 16 × 384: the feed-forward, the 768 × 768 weight gradients, attention.
+  assertEquals(tileFor(1, 6144, 3072), { tm: 8, tn: 8 });
+  assertEquals(tileFor(1, 768, 768), { tm: 4, tn: 4 });
+  assertEquals(tileFor(192, 384, 384), { tm: 8, tn: 8 });
+  assertEquals(tileFor(192, 384, 64), { tm: 8, tn: 4 });
+  // The cases above that reach the 8-wide variants, and the narrow products left to the plain shader.
+  assertEquals(tileFor(66, 256, 256), { tm: 8, tn: 8 });
+  assertEquals(tileFor(300, 130, 64), { tm: 8, tn: 4 });
+  assertEquals(tileFor(300, 64, 130), { tm: 4, tn: 8 });
+  assertEquals(tileFor(192, 384, 32), null);
 });

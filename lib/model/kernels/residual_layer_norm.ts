@@ -11,7 +11,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { columnSumsWebGPU } from "./column_sums_webgpu.ts";
+import { chunkSumsSpec, columnSumsWebGPU, sumOverRows } from "./column_sums_webgpu.ts";
 import type { WebGPUBackendLike } from "./webgpu_backend.ts";
 import { runWgsl, type WgslSpec } from "./wgsl_program.ts";
 
@@ -84,18 +84,21 @@ const BACKWARD_SPEC: WgslSpec = {
     }`,
 };
 
-// dgamma = Σ over rows of dy·ẑ, an invocation per column.
-const GAMMA_GRAD_SPEC: WgslSpec = {
-  names: ["x", "residual", "stats", "dy"],
-  key: GAMMA_GRAD,
-  body: `
-    let cols = uniforms.cols;
-    var total = 0.0;
-    for (var r = 0; r < uniforms.rows; r++) {
-      let at = r * cols + thread;
-      total += dy[at] * (x[at] + residual[at] - stats[2 * r]) * stats[2 * r + 1];
-    }
-    result[thread] = total;`,
+// dgamma = Σ over rows of dy·ẑ, in chunks of rows (column_sums_webgpu.ts).
+const GAMMA_GRAD_SPEC = chunkSumsSpec(
+  GAMMA_GRAD,
+  ["x", "residual", "stats", "dy"],
+  "dy[at] * (x[at] + residual[at] - stats[2 * r]) * stats[2 * r + 1]",
+);
+
+const gammaGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { maxWorkgroupsX } = attrs as unknown as NormAttrs;
+  const x = (inputs as { x: TensorInfo }).x;
+  const cols = x.shape[x.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / cols;
+  const ordered = GAMMA_GRAD_SPEC.names.map((name) => inputs[name] as TensorInfo);
+  const webgpu = backend as unknown as WebGPUBackendLike;
+  return sumOverRows(webgpu, GAMMA_GRAD_SPEC, ordered, [rows, cols], maxWorkgroupsX);
 };
 
 /** Kernel attributes: eps, and a bound on the dispatch's first dimension (tests make it small). */
@@ -130,7 +133,6 @@ function rowKernel(
 }
 
 const byRows = (rows: number) => rows;
-const byColumns = (_rows: number, cols: number) => cols;
 
 let registered = false;
 
@@ -141,7 +143,7 @@ function register(): void {
     [FORWARD, rowKernel(forwardSpec, (_r, _c, x) => x.shape, byRows)],
     [STATS, rowKernel(statsSpec, (rows) => [rows, 2], byRows)],
     [BACKWARD, rowKernel(() => BACKWARD_SPEC, (_r, _c, x) => x.shape, byRows)],
-    [GAMMA_GRAD, rowKernel(() => GAMMA_GRAD_SPEC, (_r, cols) => [cols], byColumns)],
+    [GAMMA_GRAD, gammaGradKernel],
   ];
   for (const [kernelName, kernelFunc] of kernels) {
     tf.registerKernel({ kernelName, backendName: "webgpu", kernelFunc });

@@ -16,6 +16,8 @@ export interface WebGPUBackendLike {
     get(dataId: object): { values: unknown; resource?: unknown; dtype: string };
   };
   uploadToGPU(dataId: object): void;
+  /** Frees a kernel's intermediate output. */
+  disposeData(dataId: object): boolean;
   refCount(dataId: object): number;
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
