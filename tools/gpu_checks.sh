@@ -2,9 +2,11 @@
 # The WebGPU issue's checks on the lent GPU machine, as one prepared script: each step under a time
 # limit (a failing or slow step does not stop the next), its output in $OUT, which the run tool
 # brings back even from a call that ran out of time (at most 8 files).
-#   tests      (tools/gpu_pack.sh tests): the webgpu and Dawn parity tests, the trainer's 5 golden
-#              steps again on Dawn, and bench:train --shapes distilbert on Deno's WebGPU and on
-#              Dawn, with PyTorch on CUDA beside it in the same invocation
+#   tests      (tools/gpu_pack.sh tests): the webgpu and Dawn parity tests; bench:train --shapes
+#              distilbert on Deno's WebGPU (our tiled and plain matmul) with PyTorch on CUDA beside
+#              it in the same invocation; bench/webgpu_probe.ts on both WebGPUs; qa train's own
+#              evaluation against qa predict on the saved model; the trainer's 5 golden steps
+#              on Dawn; the bench on Dawn
 #   reference  (tools/gpu_pack.sh reference): README's reference run on webgpu (Deno's WebGPU),
 #              then qa predict (v2) and qa evaluate there; the weights come back in 15 MB parts
 # With both packs built here (QA_GPU_PACK=build/gpu-tests tools/gpu_pack.sh tests, likewise
@@ -44,13 +46,26 @@ tests)
     lib/model/dawn_test.ts lib/model/kernels/matmul_webgpu_test.ts \
     lib/model/kernels/adamw_webgpu_test.ts lib/model/kernels/masked_softmax_test.ts \
     lib/model/kernels/bias_gelu_test.ts lib/model/kernels/residual_layer_norm_test.ts \
-    lib/model/kernels/dropout_webgpu_test.ts
+    lib/model/kernels/dropout_webgpu_test.ts lib/model/kernels/column_sums_webgpu_test.ts \
+    lib/model/kernels/squared_sum_webgpu_test.ts
+  bench=(deno task bench:train --backend webgpu --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}"
+    --steps "${QA_GPU_BENCH_STEPS:-5}" --peer-device cuda)
+  step 110 bench-deno "${bench[@]}" --webgpu deno
+  step 110 bench-plain env QA_WEBGPU_MATMUL=plain "${bench[@]}" --webgpu deno
+  step 60 probe bash -c 'deno run -A bench/webgpu_probe.ts --webgpu deno &&
+    deno run -A bench/webgpu_probe.ts --webgpu dawn'
+  # qa train's own evaluation against qa predict on the model it saved: the same predictions.
+  # shellcheck disable=SC2016
+  step 120 train-eval bash -c 'set -e
+    data=$QA_SHARED/data/squad/squad-v1.1-dev-articles-00-37.json
+    deno task qa train --model "$QA_SHARED/golden/models/tiny-distilbert-init" --train "$data" \
+      --eval "$data" --output models/tiny-gpu --max-steps 60 --batch-size 32 \
+      --learning-rate 5e-4 --seed 42 --backend webgpu
+    deno task qa predict --model models/tiny-gpu --data "$data" --out models/tiny-gpu/p.json \
+      --backend webgpu
+    deno task qa evaluate --data "$data" --predictions models/tiny-gpu/p.json'
   step 60 tests-dawn env QA_WEBGPU=dawn deno test -A lib/train/trainer_webgpu_test.ts
-  for webgpu in dawn deno; do
-    step 110 "bench-$webgpu" deno task bench:train --backend webgpu --webgpu "$webgpu" \
-      --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}" \
-      --peer-device cuda
-  done
+  step 110 bench-dawn "${bench[@]}" --webgpu dawn
   ;;
 reference)
   # Paths inside single quotes expand there, where gpu_run.sh has set QA_SHARED.

@@ -28,7 +28,8 @@ tests)
     lib/model/dawn_test.ts lib/train/trainer_webgpu_test.ts lib/model/kernels/matmul_webgpu_test.ts
     lib/model/kernels/adamw_webgpu_test.ts lib/model/kernels/masked_softmax_test.ts
     lib/model/kernels/bias_gelu_test.ts lib/model/kernels/residual_layer_norm_test.ts
-    lib/model/kernels/dropout_webgpu_test.ts)
+    lib/model/kernels/dropout_webgpu_test.ts lib/model/kernels/column_sums_webgpu_test.ts
+    lib/model/kernels/squared_sum_webgpu_test.ts bench/webgpu_probe.ts)
   SHARED_FILES=(golden/public/tiny-distilbert-golden.json
     golden/public/train_features.jsonl.gz golden/models/tiny-distilbert-init
     golden/public/tiny-distilbert-after5 peer/torch_qa_bench.py
