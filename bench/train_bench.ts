@@ -99,6 +99,10 @@ for (const shape of values.shapes!.split(",")) {
     );
     const top = (ours.topKernels ?? []).map((k) => `${k.name} ×${k.count} ${k.ms.toFixed(1)} ms`);
     if (top.length > 0) console.log(`  GPU time by kernel: ${top.join(", ")}`);
+    const products = (ours.topMatMuls ?? []).map((k) =>
+      `${k.name} ×${k.count} ${k.ms.toFixed(1)} ms`
+    );
+    if (products.length > 0) console.log(`  BatchMatMul by input shapes: ${products.join(", ")}`);
   }
   const peer = await measurePeer(shape, steps);
   const best = Math.max(ours?.train ?? 0, workers?.train ?? 0);

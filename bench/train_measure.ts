@@ -44,6 +44,8 @@ export interface Measurement {
   /** webgpu: the profiled step's tfjs kernels (dispatches), and the costliest by GPU time. */
   kernels?: number;
   topKernels?: { name: string; count: number; ms: number }[];
+  /** webgpu: the costliest BatchMatMul input shapes (name: the shapes). */
+  topMatMuls?: { name: string; count: number; ms: number }[];
 }
 
 if (import.meta.main) {
@@ -175,22 +177,33 @@ async function measureThread(s: Settings): Promise<Measurement> {
 async function profileStep(
   step: (features: FeatureLike[]) => Promise<void>,
   s: Settings,
-): Promise<Pick<Measurement, "stepMs" | "gpuMs" | "kernels" | "topKernels">> {
+): Promise<Pick<Measurement, "stepMs" | "gpuMs" | "kernels" | "topKernels" | "topMatMuls">> {
   const features = randomFeatures(s.batch, s.seq);
   const started = performance.now();
   const info = await tf.profile(() => step(features));
   const stepMs = performance.now() - started;
   let gpuMs: number | undefined;
   const byName = new Map<string, { name: string; count: number; ms: number }>();
+  const byShapes = new Map<string, { name: string; count: number; ms: number }>();
+  const add = (map: typeof byName, name: string, ms: number) => {
+    const entry = map.get(name) ?? { name, count: 0, ms: 0 };
+    map.set(name, { ...entry, count: entry.count + 1, ms: entry.ms + ms });
+  };
   for (const kernel of info.kernels) {
     const ms = await kernel.kernelTimeMs;
     if (typeof ms !== "number") continue;
     gpuMs = (gpuMs ?? 0) + ms;
-    const entry = byName.get(kernel.name) ?? { name: kernel.name, count: 0, ms: 0 };
-    byName.set(kernel.name, { ...entry, count: entry.count + 1, ms: entry.ms + ms });
+    add(byName, kernel.name, ms);
+    if (kernel.name === "BatchMatMul") add(byShapes, JSON.stringify(kernel.inputShapes), ms);
   }
-  const topKernels = [...byName.values()].sort((a, b) => b.ms - a.ms).slice(0, 8);
-  return { stepMs, gpuMs, kernels: info.kernels.length, topKernels };
+  const top = (map: typeof byName) => [...map.values()].sort((a, b) => b.ms - a.ms).slice(0, 8);
+  return {
+    stepMs,
+    gpuMs,
+    kernels: info.kernels.length,
+    topKernels: top(byName),
+    topMatMuls: top(byShapes),
+  };
 }
 
 /** Training on `count` gradient workers (replicas, one wasm instance per core). */

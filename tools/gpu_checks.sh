@@ -3,12 +3,13 @@
 # limit (a failing or slow step does not stop the next), its output in $OUT, which the run tool
 # brings back even from a call that ran out of time (at most 8 files).
 #   tests      (tools/gpu_pack.sh tests): the webgpu and Dawn parity tests; bench:train --shapes
-#              distilbert on Deno's WebGPU (our tiled and plain matmul) with PyTorch on CUDA beside
-#              it in the same invocation; bench/webgpu_probe.ts on both WebGPUs; qa train's own
-#              evaluation against qa predict on the saved model; the trainer's 5 golden steps
-#              on Dawn; the bench on Dawn
-#   reference  (tools/gpu_pack.sh reference): README's reference run on webgpu (Deno's WebGPU),
-#              then qa predict (v2) and qa evaluate there; the weights come back in 15 MB parts
+#              distilbert on Deno's WebGPU (tiled and vec4 matmul shaders) with PyTorch on CUDA
+#              beside it in the same invocation; bench/webgpu_probe.ts on both WebGPUs; qa
+#              train's own evaluation against qa predict on the saved model; the trainer's 5
+#              golden steps on Dawn; the bench on Dawn
+#   reference  (tools/gpu_pack.sh reference): the matmul test and bench:train --shapes distilbert
+#              with both tiled shaders; README's reference run on webgpu (Deno's WebGPU), then
+#              qa predict (v2) and qa evaluate on the model it saved
 # With both packs built here (QA_GPU_PACK=build/gpu-tests tools/gpu_pack.sh tests, likewise
 # build/gpu-ref reference), two run-tool calls back to back on the warm machine:
 #   command "QA_GPU_PACK=build/gpu-tests tools/gpu_checks.sh tests", carry ["build/gpu-tests"]
@@ -51,7 +52,7 @@ tests)
   bench=(deno task bench:train --backend webgpu --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}"
     --steps "${QA_GPU_BENCH_STEPS:-5}" --peer-device cuda)
   step 110 bench-deno "${bench[@]}" --webgpu deno
-  step 110 bench-plain env QA_WEBGPU_MATMUL=plain "${bench[@]}" --webgpu deno
+  step 110 bench-vec4 env QA_WEBGPU_MATMUL=vec4 "${bench[@]}" --webgpu deno
   step 60 probe bash -c 'deno run -A bench/webgpu_probe.ts --webgpu deno &&
     deno run -A bench/webgpu_probe.ts --webgpu dawn'
   # qa train's own evaluation against qa predict on the model it saved: the same predictions.
@@ -68,6 +69,12 @@ tests)
   step 110 bench-dawn "${bench[@]}" --webgpu dawn
   ;;
 reference)
+  # Our matmul shaders and their speed first (quick), then the reference run.
+  step 90 matmul-test deno test -A lib/model/kernels/matmul_webgpu_test.ts
+  bench=(deno task bench:train --backend webgpu --webgpu deno --shapes distilbert --steps 5
+    --peer-device cuda)
+  step 110 bench-tiled "${bench[@]}"
+  step 110 bench-vec4 env QA_WEBGPU_MATMUL=vec4 "${bench[@]}"
   # Paths inside single quotes expand there, where gpu_run.sh has set QA_SHARED.
   # shellcheck disable=SC2016
   step "${QA_GPU_TRAIN_LIMIT:-420}" train bash -c 'deno task qa train \
@@ -77,17 +84,13 @@ reference)
     --output models/reference-run-gpu --epochs 2 --batch-size 32 --learning-rate 5e-4 \
     --weight-decay 0.01 --seed 42 --logging-steps 10 --log "$1/log.jsonl" --backend webgpu \
     ${QA_GPU_TRAIN_ARGS:-}' _ "$out"
+  # qa predict on the saved model: its scores must be those qa train printed.
   # shellcheck disable=SC2016
   step 120 predict bash -c 'set -e
     data=${QA_GPU_EVAL:-$QA_SHARED/data/squad/squad-v2.0-dev-first5articles.json}
     deno task qa predict --model models/reference-run-gpu --data "$data" \
-      --out "$1/predictions.json" --version-2-with-negative --backend webgpu
-    deno task qa evaluate --data "$data" --predictions "$1/predictions.json"' _ "$out"
-  if [ -f models/reference-run-gpu/model.safetensors ]; then
-    tar -C models/reference-run-gpu --exclude model.safetensors --exclude 'checkpoint-*' \
-      -cf "$out/model-rest.tar" .
-    split -b 15M models/reference-run-gpu/model.safetensors "$out/model.safetensors.part-"
-  fi
+      --out models/reference-run-gpu/predictions.json --version-2-with-negative --backend webgpu
+    deno task qa evaluate --data "$data" --predictions models/reference-run-gpu/predictions.json'
   ;;
 *)
   echo "usage: tools/gpu_checks.sh tests|reference" >&2

@@ -103,14 +103,30 @@ export interface TileShape {
   tn: 4 | 8;
 }
 
-/** `QA_WEBGPU_MATMUL=plain` keeps every product on the plain shader (to compare the two). */
-const PLAIN_ONLY = (() => {
+/**
+ * Which shader takes the products the tiles fit: "tiled" (each invocation's outputs 16 apart, 8
+ * deep), "vec4" (each invocation's outputs side by side, read and summed as vec4, 16 deep), or
+ * "plain" for every product. QA_WEBGPU_MATMUL sets it (the bench compares them on a GPU).
+ */
+export type MatMulShader = "tiled" | "vec4" | "plain";
+
+let shader: MatMulShader = (() => {
   try {
-    return Deno.env.get("QA_WEBGPU_MATMUL") === "plain";
-  } catch {
-    return false; // no --allow-env
+    const chosen = Deno.env.get("QA_WEBGPU_MATMUL") ?? "tiled";
+    if (!["tiled", "vec4", "plain"].includes(chosen)) {
+      throw new Error(`QA_WEBGPU_MATMUL=${chosen}: expected tiled, vec4 or plain`);
+    }
+    return chosen as MatMulShader;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) return "tiled"; // no --allow-env
+    throw e;
   }
 })();
+
+/** Chooses the shader for the products that follow (tests run each). */
+export function useMatMulShader(chosen: MatMulShader): void {
+  shader = chosen;
+}
 
 /** Enough workgroups to fill a large GPU (132 multiprocessors, two workgroups each). */
 const TARGET_WORKGROUPS = 264;
@@ -120,7 +136,7 @@ const TARGET_WORKGROUPS = 264;
  * serves better: 128-wide tiles where a side allows, narrowed while there are too few workgroups.
  */
 export function tileFor(batch: number, m: number, n: number): TileShape | null {
-  if (m < 64 || n < 64 || PLAIN_ONLY) return null;
+  if (m < 64 || n < 64 || shader === "plain") return null;
   let tm: 4 | 8 = m >= 128 ? 8 : 4;
   let tn: 4 | 8 = n >= 128 ? 8 : 4;
   const workgroups = () => batch * Math.ceil(m / (16 * tm)) * Math.ceil(n / (16 * tn));
@@ -148,48 +164,65 @@ class TiledMatMulProgram {
     readonly transposeA: boolean,
     readonly transposeB: boolean,
     readonly tile: TileShape,
+    readonly blocked = shader === "vec4",
   ) {
     this.outputShape = [batch, m, n];
     this.dispatch = [Math.ceil(n / (16 * tile.tn)), Math.ceil(m / (16 * tile.tm)), batch];
-    this.shaderKey = `qaTiledMatMul_${transposeA}_${transposeB}_${tile.tm}_${tile.tn}`;
+    this.shaderKey = `qaTiledMatMul_${transposeA}_${transposeB}_${tile.tm}_${tile.tn}_${blocked}`;
   }
 
   getUserCode(): string {
     const { tm, tn } = this.tile;
     const bm = 16 * tm;
     const bn = 16 * tn;
+    const bk = this.blocked ? 16 : 8;
     const rows = [...Array(tm).keys()];
     const cols = [...Array(tn).keys()];
-    const ks = [...Array(BK).keys()];
     const pairs = rows.flatMap((i) => cols.map((j) => [i, j]));
+    // vec4 tiles are written a float at a time (one component of an element).
+    const store = (tile: string, index: string) =>
+      this.blocked ? `${tile}[(${index}) / 4][(${index}) % 4]` : `${tile}[${index}]`;
     // Loads: element e of a tile (e = t + 256 s); the index that runs along storage varies
     // fastest across invocations, so that neighbours read neighbouring elements.
-    const loadA = [...Array((bm * BK) / 256).keys()].map((s) => {
+    const loadA = [...Array((bm * bk) / 256).keys()].map((s) => {
       const [r, kk] = this.transposeA
         ? [`(t + ${256 * s}) % ${bm}`, `(t + ${256 * s}) / ${bm}`]
-        : [`(t + ${256 * s}) / ${BK}`, `(t + ${256 * s}) % ${BK}`];
+        : [`(t + ${256 * s}) / ${bk}`, `(t + ${256 * s}) % ${bk}`];
       const at = this.transposeA ? "(k0 + kk) * M + row0 + r" : "(row0 + r) * K + k0 + kk";
       return `{ let r = ${r}; let kk = ${kk};
         let inside = row0 + r < M && k0 + kk < K;
-        As[kk * ${bm} + r] = select(0.0, A[aOffset + select(0, ${at}, inside)], inside); }`;
+        ${store("As", `kk * ${bm} + r`)} =
+          select(0.0, A[aOffset + select(0, ${at}, inside)], inside); }`;
     });
-    const loadB = [...Array((bn * BK) / 256).keys()].map((s) => {
+    const loadB = [...Array((bn * bk) / 256).keys()].map((s) => {
       const [c, kk] = this.transposeB
-        ? [`(t + ${256 * s}) / ${BK}`, `(t + ${256 * s}) % ${BK}`]
+        ? [`(t + ${256 * s}) / ${bk}`, `(t + ${256 * s}) % ${bk}`]
         : [`(t + ${256 * s}) % ${bn}`, `(t + ${256 * s}) / ${bn}`];
       const at = this.transposeB ? "(col0 + c) * K + k0 + kk" : "(k0 + kk) * N + col0 + c";
       return `{ let c = ${c}; let kk = ${kk};
         let inside = col0 + c < N && k0 + kk < K;
-        Bs[kk * ${bn} + c] = select(0.0, B[bOffset + select(0, ${at}, inside)], inside); }`;
+        ${store("Bs", `kk * ${bn} + c`)} =
+          select(0.0, B[bOffset + select(0, ${at}, inside)], inside); }`;
     });
-    const step = (kk: number) =>
-      `{
+    const steps = [...Array(bk).keys()].map((kk) =>
+      this.blocked ? this.blockedStep(kk) : `{
           ${rows.map((i) => `let x${i} = As[${kk * bm} + ly + ${16 * i}];`).join(" ")}
           ${cols.map((j) => `let y${j} = Bs[${kk * bn} + lx + ${16 * j}];`).join(" ")}
-          ${pairs.map(([i, j]) => `c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`).join(" ")} }`;
+          ${pairs.map(([i, j]) => `c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`).join(" ")} }`
+    );
+    const quads = [...Array(tn / 4).keys()];
+    const accumulators = this.blocked
+      ? rows.flatMap((i) => quads.map((q) => `var c${i}_${q} = vec4<f32>(0.0);`))
+      : pairs.map(([i, j]) => `var c${i}_${j} = 0.0;`);
+    // Where output (i, j) of an invocation lies, and its accumulator.
+    const output = ([i, j]: number[]) =>
+      this.blocked
+        ? [`ly * ${tm} + ${i}`, `lx * ${tn} + ${j}`, `c${i}_${j >> 2}[${j & 3}]`]
+        : [`ly + ${16 * i}`, `lx + ${16 * j}`, `c${i}_${j}`];
+    const element = this.blocked ? "vec4<f32>" : "f32";
     return `
-      var<workgroup> As : array<f32, ${bm * BK}>;
-      var<workgroup> Bs : array<f32, ${bn * BK}>;
+      var<workgroup> As : array<${element}, ${(bm * bk) / (this.blocked ? 4 : 1)}>;
+      var<workgroup> Bs : array<${element}, ${(bn * bk) / (this.blocked ? 4 : 1)}>;
       fn main() {
         let M = uniforms.M;
         let N = uniforms.N;
@@ -202,27 +235,47 @@ class TiledMatMulProgram {
         let col0 = i32(workgroupId.x) * ${bn};
         let aOffset = select(batch, 0, uniforms.batchA == 1) * M * K;
         let bOffset = select(batch, 0, uniforms.batchB == 1) * K * N;
-        ${pairs.map(([i, j]) => `var c${i}_${j} = 0.0;`).join("\n")}
-        for (var k0 = 0; k0 < K; k0 += ${BK}) {
+        ${accumulators.join("\n")}
+        for (var k0 = 0; k0 < K; k0 += ${bk}) {
           ${loadA.join("\n")}
           ${loadB.join("\n")}
           workgroupBarrier();
-          ${ks.map(step).join("\n")}
+          ${steps.join("\n")}
           workgroupBarrier();
         }
         let out = batch * M * N;
         ${
-      pairs.map(([i, j]) =>
-        `{ let row = row0 + ly + ${16 * i}; let col = col0 + lx + ${16 * j};
-          if (row < M && col < N) { result[out + row * N + col] = c${i}_${j}; } }`
-      ).join("\n")
+      pairs.map(([i, j]) => {
+        const [row, col, value] = output([i, j]);
+        return `{ let row = row0 + ${row}; let col = col0 + ${col};
+          if (row < M && col < N) { result[out + row * N + col] = ${value}; } }`;
+      }).join("\n")
     }
       }`;
   }
-}
 
-/** The depth of a tile along k. */
-const BK = 8;
+  /** One k of the vec4 shader: TM rows of A as vec4s, TN columns of B as vec4s, TM × TN/4 fmas. */
+  private blockedStep(kk: number): string {
+    const { tm, tn } = this.tile;
+    const rowQuads = [...Array(tm / 4).keys()];
+    const quads = [...Array(tn / 4).keys()];
+    const rows = [...Array(tm).keys()];
+    return `{
+          ${
+      rowQuads.map((q) => `let x${q} = As[${(kk * 16 * tm) / 4} + ly * ${tm / 4} + ${q}];`).join(
+        " ",
+      )
+    }
+          ${
+      quads.map((q) => `let y${q} = Bs[${(kk * 16 * tn) / 4} + lx * ${tn / 4} + ${q}];`).join(" ")
+    }
+          ${
+      rows.flatMap((i) =>
+        quads.map((q) => `c${i}_${q} = fma(vec4<f32>(x${i >> 2}[${i & 3}]), y${q}, c${i}_${q});`)
+      ).join(" ")
+    } }`;
+  }
+}
 
 /**
  * The webgpu BatchMatMul on our shaders for float32 products whose batches are equal or 1;

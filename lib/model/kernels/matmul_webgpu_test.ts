@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
 import { values } from "../../../test/values.ts";
 import { initBackend } from "../backend.ts";
-import { tileFor } from "./matmul_webgpu.ts";
+import { type MatMulShader, tileFor, useMatMulShader } from "./matmul_webgpu.ts";
 
 const started = await initBackend("webgpu").catch((e: Error) => e);
 
@@ -58,7 +58,9 @@ Deno.test("webgpu BatchMatMul: every transpose, broadcast batches, partial tiles
     [300, 300, 130, 8, 64],
     [300, 300, 64, 5, 130],
   ];
-  for (const [batchA, batchB, m, k, n] of cases) {
+  // The cases the tiles take run on both tiled shaders; the expected products are made once.
+  for (const [index, [batchA, batchB, m, k, n]] of cases.entries()) {
+    const shaders: MatMulShader[] = index < 6 ? ["tiled"] : ["tiled", "vec4"];
     for (
       const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]
     ) {
@@ -66,17 +68,23 @@ Deno.test("webgpu BatchMatMul: every transpose, broadcast batches, partial tiles
       const b = values(batchB * k * n, k + n);
       const aShape = [batchA, ...(transposeA ? [k, m] : [m, k])];
       const bShape = [batchB, ...(transposeB ? [n, k] : [k, n])];
-      const product = tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), transposeA, transposeB);
-      assertEquals(product.shape, [Math.max(batchA, batchB), m, n]);
-      const actual = await product.data();
-      product.dispose();
       const expected = reference(a, b, [batchA, batchB, m, k, n], transposeA, transposeB);
-      let worst = 0;
-      expected.forEach((v, i) => worst = Math.max(worst, Math.abs(actual[i] - v)));
-      const what = `${aShape}${transposeA ? "ᵀ" : ""} × ${bShape}${transposeB ? "ᵀ" : ""}`;
-      assert(worst <= 1e-5 * Math.sqrt(k), `${what}: max abs error ${worst}`);
+      for (const shader of shaders) {
+        useMatMulShader(shader);
+        const [x, y] = [tf.tensor(a, aShape), tf.tensor(b, bShape)];
+        const product = tf.matMul(x, y, transposeA, transposeB);
+        assertEquals(product.shape, [Math.max(batchA, batchB), m, n]);
+        const actual = await product.data();
+        tf.dispose([x, y, product]);
+        let worst = 0;
+        expected.forEach((v, i) => worst = Math.max(worst, Math.abs(actual[i] - v)));
+        const what = `${shader}: ${aShape}${transposeA ? "ᵀ" : ""} × ${bShape}` +
+          (transposeB ? "ᵀ" : "");
+        assert(worst <= 1e-5 * Math.sqrt(k), `${what}: max abs error ${worst}`);
+      }
     }
   }
+  useMatMulShader("tiled");
   // Rank 4 (attention) keeps its outer dimensions.
   const q = tf.ones([2, 3, 16, 8]);
   const scores = tf.matMul(q, q, false, true);

@@ -4,10 +4,11 @@
 // backward, each a pass over batch × length × hidden floats. Other backends run the unfused ops.
 //
 // A tfjs program has one output, so the forward writes y alone; the backward first takes each
-// row's mean and 1/σ (one kernel, [rows, 2]), then dz by rows, dgamma and dbeta by columns.
-// One invocation owns one row (or column) and walks it, as in masked_softmax.ts: on the software
-// adapter the forward over [3072, 768] took 150–175 ms that way, 175–370 ms with a workgroup per
-// row (32 to 256 invocations reducing in workgroup memory).
+// row's mean and 1/σ (one kernel, [rows, 2]), then dz by rows, dgamma and dbeta over chunks of
+// rows and then columns (column_sums_webgpu.ts). For the rows one invocation owns one row and
+// walks it, as in masked_softmax.ts: on the software adapter the forward over [3072, 768] took
+// 150–175 ms that way, 175–370 ms with a workgroup per row (32 to 256 invocations reducing in
+// workgroup memory).
 
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
