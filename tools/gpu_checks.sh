@@ -71,8 +71,8 @@ tests)
 reference)
   # Our matmul shaders and their speed first (quick), then the reference run.
   step 90 matmul-test deno test -A lib/model/kernels/matmul_webgpu_test.ts
-  bench=(deno task bench:train --backend webgpu --webgpu deno --shapes distilbert --steps 5
-    --peer-device cuda)
+  bench=(deno task bench:train --backend webgpu --webgpu deno --peer-device cuda
+    --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}")
   step 110 bench-tiled "${bench[@]}"
   step 110 bench-vec4 env QA_WEBGPU_MATMUL=vec4 "${bench[@]}"
   # Paths inside single quotes expand there, where gpu_run.sh has set QA_SHARED.
