@@ -7,9 +7,9 @@
 #              beside it in the same invocation; bench/webgpu_probe.ts on both WebGPUs; qa
 #              train's own evaluation against qa predict on the saved model; the trainer's 5
 #              golden steps on Dawn; the bench on Dawn
-#   reference  (tools/gpu_pack.sh reference): the matmul test and bench:train --shapes distilbert
-#              with both tiled shaders; README's reference run on webgpu (Deno's WebGPU), then
-#              qa predict (v2) and qa evaluate on the model it saved
+#   reference  (tools/gpu_pack.sh reference): the matmul test and bench:train --shapes
+#              distilbert; README's reference run on webgpu (Deno's WebGPU), then qa predict (v2)
+#              and qa evaluate on the model it saved, and tools/eval_consistency.ts on it
 # With both packs built here (QA_GPU_PACK=build/gpu-tests tools/gpu_pack.sh tests, likewise
 # build/gpu-ref reference), two run-tool calls back to back on the warm machine:
 #   command "QA_GPU_PACK=build/gpu-tests tools/gpu_checks.sh tests", carry ["build/gpu-tests"]
@@ -74,7 +74,6 @@ reference)
   bench=(deno task bench:train --backend webgpu --webgpu deno --peer-device cuda
     --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}")
   step 110 bench-tiled "${bench[@]}"
-  step 110 bench-vec4 env QA_WEBGPU_MATMUL=vec4 "${bench[@]}"
   # Paths inside single quotes expand there, where gpu_run.sh has set QA_SHARED.
   # shellcheck disable=SC2016
   step "${QA_GPU_TRAIN_LIMIT:-420}" train bash -c 'deno task qa train \
@@ -91,6 +90,10 @@ reference)
     deno task qa predict --model models/reference-run-gpu --data "$data" \
       --out models/reference-run-gpu/predictions.json --version-2-with-negative --backend webgpu
     deno task qa evaluate --data "$data" --predictions models/reference-run-gpu/predictions.json'
+  # Predict, an eval-loss pass, predict again in one process: do the predictions change?
+  # shellcheck disable=SC2016
+  step 90 consistency bash -c 'deno run -A tools/eval_consistency.ts models/reference-run-gpu \
+    "${QA_GPU_EVAL:-$QA_SHARED/data/squad/squad-v2.0-dev-first5articles.json}"'
   ;;
 *)
   echo "usage: tools/gpu_checks.sh tests|reference" >&2

@@ -39,7 +39,7 @@ tests)
   ;;
 reference)
   ENTRIES=(cli/qa.ts bench/train_bench.ts bench/train_measure.ts
-    lib/model/kernels/matmul_webgpu_test.ts)
+    lib/model/kernels/matmul_webgpu_test.ts tools/eval_consistency.ts)
   SHARED_FILES=(models/qa-distilbert-small-init data/squad/squad-v1.1-dev-articles-00-37.json
     data/squad/squad-v2.0-dev-first5articles.json peer/torch_qa_bench.py)
   DAWN=no

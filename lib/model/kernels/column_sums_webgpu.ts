@@ -77,6 +77,15 @@ export function sumOverRows(
   return total;
 }
 
+/** Σ over the rows of `x` viewed as [rows, cols] (a kernel's intermediate output, say). */
+export function sumRows(
+  backend: WebGPUBackendLike,
+  x: TensorInfo,
+  [rows, cols]: [number, number],
+): TensorInfo {
+  return sumOverRows(backend, CHUNK_SUMS, [x], [rows, cols]);
+}
+
 const kernel: KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: TensorInfo };
   const cols = x.shape[x.shape.length - 1];

@@ -13,6 +13,7 @@
 
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import { sumRows } from "./column_sums_webgpu.ts";
 import type { WebGPUBackendLike } from "./webgpu_backend.ts";
 
 /** Invocations per workgroup along the columns (x) and rows (y); outputs per invocation. */
@@ -97,12 +98,6 @@ class MatMulProgram {
   }
 }
 
-/** The tiled shader's outputs per invocation (TM rows × TN columns, 16 apart). */
-export interface TileShape {
-  tm: 4 | 8;
-  tn: 4 | 8;
-}
-
 /**
  * Which shader takes the products the tiles fit: "tiled" (each invocation's outputs 16 apart, 8
  * deep), "vec4" (each invocation's outputs side by side, read and summed as vec4, 16 deep), or
@@ -128,29 +123,47 @@ export function useMatMulShader(chosen: MatMulShader): void {
   shader = chosen;
 }
 
+/**
+ * The tiled shader's outputs per invocation (TM rows × TN columns), and in how many parts it
+ * splits k (each part's products summed afterwards; 1: not split).
+ */
+export interface TileShape {
+  tm: 4 | 8;
+  tn: 4 | 8;
+  splits: number;
+}
+
 /** Enough workgroups to fill a large GPU (132 multiprocessors, two workgroups each). */
 const TARGET_WORKGROUPS = 264;
 
+/** Products at least this deep whose tiles are too few split k instead (weight gradients). */
+const SPLIT_K_FROM = 2048;
+
 /**
- * The tile for an m × n product (batch products side by side), or null where the plain shader
- * serves better: 128-wide tiles where a side allows, narrowed while there are too few workgroups.
+ * The tile for an m × n × k product (batch products side by side), or null where the plain shader
+ * serves better: 128-wide tiles where a side allows; where they are too few to fill the GPU, k
+ * split into parts of at least 512 for a deep single product, else narrower tiles.
  */
-export function tileFor(batch: number, m: number, n: number): TileShape | null {
+export function tileFor(batch: number, m: number, n: number, k: number): TileShape | null {
   if (m < 64 || n < 64 || shader === "plain") return null;
   let tm: 4 | 8 = m >= 128 ? 8 : 4;
   let tn: 4 | 8 = n >= 128 ? 8 : 4;
   const workgroups = () => batch * Math.ceil(m / (16 * tm)) * Math.ceil(n / (16 * tn));
+  if (batch === 1 && k >= SPLIT_K_FROM && workgroups() < TARGET_WORKGROUPS) {
+    const splits = Math.min(Math.ceil(TARGET_WORKGROUPS / workgroups()), Math.floor(k / 512));
+    return { tm, tn, splits };
+  }
   while (workgroups() < TARGET_WORKGROUPS && (tm === 8 || tn === 8)) {
     if (tm === 8 && (tn === 4 || m >= n)) tm = 4;
     else tn = 4;
   }
-  return { tm, tn };
+  return { tm, tn, splits: 1 };
 }
 
 /** out[b] = op(A[b]) × op(B[b]) through workgroup-memory tiles; batch 1 operands broadcast. */
 class TiledMatMulProgram {
   variableNames = ["A", "B"];
-  uniforms = "M : i32, N : i32, K : i32, batchA : i32, batchB : i32,";
+  uniforms = "M : i32, N : i32, K : i32, batchA : i32, batchB : i32, kPart : i32,";
   outputShape: number[];
   dispatchLayout = { x: [2], y: [1], z: [0] };
   dispatch: [number, number, number];
@@ -166,9 +179,13 @@ class TiledMatMulProgram {
     readonly tile: TileShape,
     readonly blocked = shader === "vec4",
   ) {
-    this.outputShape = [batch, m, n];
-    this.dispatch = [Math.ceil(n / (16 * tile.tn)), Math.ceil(m / (16 * tile.tm)), batch];
-    this.shaderKey = `qaTiledMatMul_${transposeA}_${transposeB}_${tile.tm}_${tile.tn}_${blocked}`;
+    // Split, the z of a workgroup is its part of k (batch 1), and the output holds each part's
+    // products, [splits, m, n]; else z is the batch.
+    const layers = tile.splits > 1 ? tile.splits : batch;
+    this.outputShape = [layers, m, n];
+    this.dispatch = [Math.ceil(n / (16 * tile.tn)), Math.ceil(m / (16 * tile.tm)), layers];
+    this.shaderKey = `qaTiledMatMul_${transposeA}_${transposeB}_${tile.tm}_${tile.tn}_${blocked}_` +
+      (tile.splits > 1);
   }
 
   getUserCode(): string {
@@ -190,7 +207,7 @@ class TiledMatMulProgram {
         : [`(t + ${256 * s}) / ${bk}`, `(t + ${256 * s}) % ${bk}`];
       const at = this.transposeA ? "(k0 + kk) * M + row0 + r" : "(row0 + r) * K + k0 + kk";
       return `{ let r = ${r}; let kk = ${kk};
-        let inside = row0 + r < M && k0 + kk < K;
+        let inside = row0 + r < M && k0 + kk < kEnd;
         ${store("As", `kk * ${bm} + r`)} =
           select(0.0, A[aOffset + select(0, ${at}, inside)], inside); }`;
     });
@@ -200,7 +217,7 @@ class TiledMatMulProgram {
         : [`(t + ${256 * s}) % ${bn}`, `(t + ${256 * s}) / ${bn}`];
       const at = this.transposeB ? "(col0 + c) * K + k0 + kk" : "(k0 + kk) * N + col0 + c";
       return `{ let c = ${c}; let kk = ${kk};
-        let inside = col0 + c < N && k0 + kk < K;
+        let inside = col0 + c < N && k0 + kk < kEnd;
         ${store("Bs", `kk * ${bn} + c`)} =
           select(0.0, B[bOffset + select(0, ${at}, inside)], inside); }`;
     });
@@ -227,7 +244,10 @@ class TiledMatMulProgram {
         let M = uniforms.M;
         let N = uniforms.N;
         let K = uniforms.K;
-        let batch = i32(workgroupId.z);
+        let z = i32(workgroupId.z);
+        let batch = ${this.tile.splits > 1 ? "0" : "z"};
+        let kBegin = ${this.tile.splits > 1 ? "z * uniforms.kPart" : "0"};
+        let kEnd = min(K, kBegin + uniforms.kPart);
         let lx = i32(localId.x);
         let ly = i32(localId.y);
         let t = ly * 16 + lx;
@@ -236,14 +256,14 @@ class TiledMatMulProgram {
         let aOffset = select(batch, 0, uniforms.batchA == 1) * M * K;
         let bOffset = select(batch, 0, uniforms.batchB == 1) * K * N;
         ${accumulators.join("\n")}
-        for (var k0 = 0; k0 < K; k0 += ${bk}) {
+        for (var k0 = kBegin; k0 < kEnd; k0 += ${bk}) {
           ${loadA.join("\n")}
           ${loadB.join("\n")}
           workgroupBarrier();
           ${steps.join("\n")}
           workgroupBarrier();
         }
-        let out = batch * M * N;
+        let out = z * M * N;
         ${
       pairs.map(([i, j]) => {
         const [row, col, value] = output([i, j]);
@@ -297,7 +317,7 @@ export function batchMatMulWebGPU(original: KernelConfig): KernelConfig {
     const batchB = tf.util.sizeFromShape(outerB);
     const outer = outerA.length >= outerB.length ? outerA : outerB;
     const batch = Math.max(batchA, batchB);
-    const tile = tileFor(batch, m, n);
+    const tile = tileFor(batch, m, n, k);
     const program = tile
       ? new TiledMatMulProgram(batch, m, n, transposeA, transposeB, tile)
       : new MatMulProgram(batch, m, n, transposeA, transposeB, tilingFor(n));
@@ -311,7 +331,11 @@ export function batchMatMulWebGPU(original: KernelConfig): KernelConfig {
     ) {
       return original.kernelFunc(args);
     }
-    const uniforms = [m, n, k, batchA, batchB].map((v) => ({ type: "int32", data: [v] }));
+    const splits = tile?.splits ?? 1;
+    // Each part of k a multiple of the tile's depth (16), so that the parts meet exactly.
+    const kPart = Math.ceil(k / splits / 16) * 16;
+    const values = tile ? [m, n, k, batchA, batchB, kPart] : [m, n, k, batchA, batchB];
+    const uniforms = values.map((v) => ({ type: "int32", data: [v] }));
     const as3d = (t: TensorInfo, size: number) => ({ ...t, shape: [size, ...t.shape.slice(-2)] });
     const out = backend.runWebGPUProgram(
       program,
@@ -319,7 +343,10 @@ export function batchMatMulWebGPU(original: KernelConfig): KernelConfig {
       "float32",
       uniforms,
     );
-    return { ...out, shape: [...outer, m, n] };
+    if (splits === 1) return { ...out, shape: [...outer, m, n] };
+    const total = sumRows(backend, out, [splits, m * n]);
+    backend.disposeData(out.dataId);
+    return { ...total, shape: [...outer, m, n] };
   };
   return { ...original, kernelFunc };
 }

@@ -57,6 +57,8 @@ Deno.test("webgpu BatchMatMul: every transpose, broadcast batches, partial tiles
     [66, 1, 256, 12, 256],
     [300, 300, 130, 8, 64],
     [300, 300, 64, 5, 130],
+    // Split k: 4 parts of 528 (the last one shorter), partial tiles, broadcast batch.
+    [1, 1, 130, 2100, 70],
   ];
   // The cases the tiles take run on both tiled shaders; the expected products are made once.
   for (const [index, [batchA, batchB, m, k, n]] of cases.entries()) {
@@ -93,15 +95,21 @@ Deno.test("webgpu BatchMatMul: every transpose, broadcast batches, partial tiles
   tf.dispose([q, scores]);
 });
 
-Deno.test("webgpu BatchMatMul: tiles 128 wide where a side allows, narrower until the GPU fills", () => {
-  // DistilBERT at batch 16 × 384: the feed-forward, the 768 × 768 weight gradients, attention.
-  assertEquals(tileFor(1, 6144, 3072), { tm: 8, tn: 8 });
-  assertEquals(tileFor(1, 768, 768), { tm: 4, tn: 4 });
-  assertEquals(tileFor(192, 384, 384), { tm: 8, tn: 8 });
-  assertEquals(tileFor(192, 384, 64), { tm: 8, tn: 4 });
-  // The cases above that reach the 8-wide variants, and the narrow products left to the plain shader.
-  assertEquals(tileFor(66, 256, 256), { tm: 8, tn: 8 });
-  assertEquals(tileFor(300, 130, 64), { tm: 8, tn: 4 });
-  assertEquals(tileFor(300, 64, 130), { tm: 4, tn: 8 });
-  assertEquals(tileFor(192, 384, 32), null);
+Deno.test("webgpu BatchMatMul: tiles 128 wide where a side allows, split k or narrower until the GPU fills", () => {
+  // DistilBERT at batch 16 × 384: the feed-forward, attention's projections and their weight
+  // gradients (k = 6144), attention's scores and context.
+  assertEquals(tileFor(1, 6144, 3072, 768), { tm: 8, tn: 8, splits: 1 });
+  assertEquals(tileFor(1, 6144, 768, 768), { tm: 8, tn: 8, splits: 1 });
+  assertEquals(tileFor(1, 768, 768, 6144), { tm: 8, tn: 8, splits: 8 });
+  assertEquals(tileFor(1, 768, 3072, 6144), { tm: 8, tn: 8, splits: 2 });
+  assertEquals(tileFor(192, 384, 384, 64), { tm: 8, tn: 8, splits: 1 });
+  assertEquals(tileFor(192, 384, 64, 384), { tm: 8, tn: 4, splits: 1 });
+  // A shallow product of few tiles narrows them instead.
+  assertEquals(tileFor(1, 768, 768, 768), { tm: 4, tn: 4, splits: 1 });
+  // The cases above that reach the 8-wide variants and split k, and one left to the plain shader.
+  assertEquals(tileFor(66, 256, 256, 12), { tm: 8, tn: 8, splits: 1 });
+  assertEquals(tileFor(300, 130, 64, 8), { tm: 8, tn: 4, splits: 1 });
+  assertEquals(tileFor(300, 64, 130, 5), { tm: 4, tn: 8, splits: 1 });
+  assertEquals(tileFor(1, 130, 70, 2100), { tm: 8, tn: 4, splits: 4 });
+  assertEquals(tileFor(192, 384, 32, 384), null);
 });
