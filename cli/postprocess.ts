@@ -8,16 +8,12 @@ import {
   readFeaturesWithLogits,
 } from "../lib/postprocess/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
-import { withDecodingOptions } from "./report.ts";
+import { type DecodingArgs, withDecodingOptions } from "./report.ts";
 
-interface PostprocessArgs {
+interface PostprocessArgs extends DecodingArgs {
   examples: string;
   features: string;
-  versionTwoWithNegative?: boolean;
-  nBestSize: number;
-  maxAnswerLength: number;
   out: string;
-  nbestOut?: string;
   tokenizer?: string;
 }
 
@@ -59,7 +55,7 @@ async function postprocess(args: PostprocessArgs): Promise<void> {
     maxAnswerLength: args.maxAnswerLength,
     clsTokenId,
   });
-  const answers = args.versionTwoWithNegative
+  const answers = args.version2WithNegative
     ? predictionsV2(predictions)
     : predictionsV1(predictions);
   const withoutFeatures = dataset.examples.length - new Set(features.map((f) => f.example_id)).size;
@@ -69,7 +65,7 @@ async function postprocess(args: PostprocessArgs): Promise<void> {
   await writeTextAtomic(args.out, JSON.stringify(answers, null, 2) + "\n");
   if (args.nbestOut) {
     const options = {
-      versionTwoWithNegative: args.versionTwoWithNegative,
+      versionTwoWithNegative: args.version2WithNegative,
       nBestSize: args.nBestSize,
     };
     await writeTextAtomic(

@@ -5,18 +5,14 @@ import { answersOf, predictDataset } from "../lib/pipeline/mod.ts";
 import { nbestJson } from "../lib/postprocess/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
 import { type ModelArgs, startBackend, withModelOptions } from "./model_args.ts";
-import { positiveInt, reportSkipped, withDecodingOptions } from "./report.ts";
+import { type DecodingArgs, positiveInt, reportSkipped, withDecodingOptions } from "./report.ts";
 
-interface PredictArgs extends ModelArgs {
+interface PredictArgs extends ModelArgs, DecodingArgs {
   model: string;
   data: string;
   out: string;
-  versionTwoWithNegative?: boolean;
   rawLogits?: string;
-  nbestOut?: string;
   batchSize: number;
-  nBestSize: number;
-  maxAnswerLength: number;
 }
 
 /** `qa predict`: featurize → forward → postprocess, for a whole dataset. */
@@ -47,12 +43,12 @@ async function predict(args: PredictArgs): Promise<void> {
     maxAnswerLength: args.maxAnswerLength,
   });
   reportSkipped(result.skipped);
-  const answers = answersOf(result.predictions, args.versionTwoWithNegative ?? false);
+  const answers = answersOf(result.predictions, args.version2WithNegative ?? false);
   await writeTextAtomic(args.out, JSON.stringify(answers, null, 2) + "\n");
   if (args.rawLogits) await writeRawLogits(args.rawLogits, result);
   if (args.nbestOut) {
     const nbest = nbestJson(result.predictions, {
-      versionTwoWithNegative: args.versionTwoWithNegative,
+      versionTwoWithNegative: args.version2WithNegative,
       nBestSize: args.nBestSize,
     });
     await writeTextAtomic(args.nbestOut, JSON.stringify(nbest, null, 2) + "\n");

@@ -34,6 +34,44 @@ Deno.test("qa featurize writes the reference train and validation features", asy
   }
 });
 
+Deno.test('qa postprocess --version-2-with-negative answers "" where the null score wins', async () => {
+  // The golden logits never prefer [CLS] (v1 and v2 predictions agree there), so the first
+  // question's features get a [CLS] score no span reaches.
+  const dir = await Deno.makeTempDir();
+  const rows = parseJsonLines(
+    await readText(GOLDEN("dev_features_logits.jsonl.gz")),
+    "logits",
+  ) as { example_id: string; start_logits: number[]; end_logits: number[] }[];
+  const id = rows[0].example_id;
+  for (const row of rows.filter((r) => r.example_id === id)) {
+    [row.start_logits[0], row.end_logits[0]] = [100, 100];
+  }
+  const features = `${dir}/features.jsonl`;
+  await Deno.writeTextFile(features, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  const answers: Record<string, string>[] = [];
+  for (const flags of [[], ["--version-2-with-negative"]]) {
+    const out = `${dir}/predictions.json`;
+    const examples = GOLDEN("dev_examples.jsonl.gz");
+    const run = await qa(
+      "postprocess",
+      "--examples",
+      examples,
+      "--features",
+      features,
+      "--out",
+      out,
+      ...flags,
+    );
+    assertEquals(run.code, 0, run.stderr);
+    answers.push(JSON.parse(await Deno.readTextFile(out)));
+  }
+  const [v1, v2] = answers;
+  assert(v1[id] !== "", `without the flag ${id} keeps its best span`);
+  assertEquals(v2[id], "");
+  const others = Object.keys(v1).filter((k) => k !== id);
+  assertEquals(others.filter((k) => v1[k] !== v2[k]), []);
+});
+
 Deno.test("qa postprocess and evaluate reproduce the reference predictions and metric", async () => {
   const dir = await Deno.makeTempDir();
   const golden = await readGolden<{ id: string; prediction_v1: string; prediction_v2: string }>(

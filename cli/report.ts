@@ -23,7 +23,18 @@ export function positiveInt(name: string): (value: string) => number {
   };
 }
 
-/** Adds the decoding options `postprocess` and `predict` share. */
+/**
+ * What `withDecodingOptions` parses, under commander's names: it camel-cases
+ * `--version-2-with-negative` as `version2WithNegative`.
+ */
+export interface DecodingArgs {
+  version2WithNegative?: boolean;
+  nBestSize: number;
+  maxAnswerLength: number;
+  nbestOut?: string;
+}
+
+/** Adds the decoding options `postprocess` and `predict` share (`DecodingArgs`). */
 export function withDecodingOptions(command: Command): Command {
   return command
     .option(
