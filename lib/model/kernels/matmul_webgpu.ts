@@ -30,24 +30,49 @@ export function tilingFor(n: number): Tiling {
   return { wx: 8, wy: tn === 4 ? 4 : 8, tm: 8, tn };
 }
 
-/** A tfjs WebGPUProgram: out[b] = op(A[b]) × op(B[b]), batch 1 operands broadcast. */
-class MatMulProgram {
+/**
+ * What both shaders are to tfjs: a WebGPUProgram reading A and B, writing [layers, m, n] with
+ * workgroups along n (x), m (y) and the layers (z).
+ */
+abstract class ProductProgram {
   variableNames = ["A", "B"];
-  uniforms = "M : i32, N : i32, K : i32, batchA : i32, batchB : i32,";
-  outputShape: number[];
   dispatchLayout = { x: [2], y: [1], z: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  shaderKey: string;
+  abstract uniforms: string;
+  abstract workgroupSize: [number, number, number];
+  outputShape: number[] = [];
+  dispatch: [number, number, number] = [1, 1, 1];
+  shaderKey = "";
 
-  constructor(
-    batch: number,
-    m: number,
-    n: number,
-    readonly transposeA: boolean,
-    readonly transposeB: boolean,
-    readonly tiling: Tiling,
-  ) {
+  constructor(readonly product: Product) {}
+
+  get transposeA(): boolean {
+    return this.product.transposeA;
+  }
+
+  get transposeB(): boolean {
+    return this.product.transposeB;
+  }
+
+  abstract getUserCode(): string;
+}
+
+/** One BatchMatMul: batch products of op(A) [m, k] × op(B) [k, n]. */
+interface Product {
+  batch: number;
+  m: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** The plain shader: out[b] = op(A[b]) × op(B[b]), batch 1 operands broadcast. */
+class MatMulProgram extends ProductProgram {
+  uniforms = "M : i32, N : i32, K : i32, batchA : i32, batchB : i32,";
+  workgroupSize: [number, number, number];
+
+  constructor(product: Product, readonly tiling: Tiling) {
+    super(product);
+    const { batch, m, n, transposeA, transposeB } = product;
     const { wx, wy, tm, tn } = tiling;
     this.outputShape = [batch, m, n];
     this.workgroupSize = [wx, wy, 1];
@@ -161,24 +186,13 @@ export function tileFor(batch: number, m: number, n: number, k: number): TileSha
 }
 
 /** out[b] = op(A[b]) × op(B[b]) through workgroup-memory tiles; batch 1 operands broadcast. */
-class TiledMatMulProgram {
-  variableNames = ["A", "B"];
+class TiledMatMulProgram extends ProductProgram {
   uniforms = "M : i32, N : i32, K : i32, batchA : i32, batchB : i32, kPart : i32,";
-  outputShape: number[];
-  dispatchLayout = { x: [2], y: [1], z: [0] };
-  dispatch: [number, number, number];
   workgroupSize: [number, number, number] = [16, 16, 1];
-  shaderKey: string;
 
-  constructor(
-    batch: number,
-    m: number,
-    n: number,
-    readonly transposeA: boolean,
-    readonly transposeB: boolean,
-    readonly tile: TileShape,
-    readonly blocked = shader === "vec4",
-  ) {
+  constructor(product: Product, readonly tile: TileShape, readonly blocked = shader === "vec4") {
+    super(product);
+    const { batch, m, n, transposeA, transposeB } = product;
     // Split, the z of a workgroup is its part of k (batch 1), and the output holds each part's
     // products, [splits, m, n]; else z is the batch.
     const layers = tile.splits > 1 ? tile.splits : batch;
@@ -318,9 +332,10 @@ export function batchMatMulWebGPU(original: KernelConfig): KernelConfig {
     const outer = outerA.length >= outerB.length ? outerA : outerB;
     const batch = Math.max(batchA, batchB);
     const tile = tileFor(batch, m, n, k);
+    const product = { batch, m, n, transposeA, transposeB };
     const program = tile
-      ? new TiledMatMulProgram(batch, m, n, transposeA, transposeB, tile)
-      : new MatMulProgram(batch, m, n, transposeA, transposeB, tilingFor(n));
+      ? new TiledMatMulProgram(product, tile)
+      : new MatMulProgram(product, tilingFor(n));
     const sameBatches = batchA === batchB ||
       (batchA === 1 && tf.util.arraysEqual(outer, outerB)) ||
       (batchB === 1 && tf.util.arraysEqual(outer, outerA));
