@@ -1,6 +1,8 @@
-// Does an evaluation-loss pass change the predictions that follow it in the same process? `qa
-// train`'s closing evaluation on webgpu (H200) scored its model below `qa predict` on the saved
-// model; this runs predict → eval loss → predict on one loaded model and compares the two.
+// Does an evaluation-loss pass change the predictions that follow it in the same process? This
+// runs predict → eval loss → predict on one loaded model, compares the logits and prints both v2
+// (or v1) scores: what `qa train`'s closing evaluation would say of the model. On the H200 it showed
+// the GPU and the training state blameless when `qa train` and `qa predict` disagreed (the cause:
+// `qa predict` ignored --version-2-with-negative, fixed since).
 //   deno run -A tools/eval_consistency.ts MODEL_DIR DATA [--backend webgpu]
 import { parseArgs } from "node:util";
 import { loadSquad } from "../lib/data/mod.ts";
