@@ -12,7 +12,7 @@ import { runWgsl, type WgslSpec } from "./wgsl_program.ts";
 const KERNEL = "QaColumnSums";
 
 /** Rows an invocation of the first pass adds up. */
-export const CHUNK = 64;
+const CHUNK = 64;
 
 /**
  * The first pass's shader: the sum over one chunk of rows of `term`, a WGSL expression of the
@@ -86,22 +86,12 @@ export function sumRows(
   return sumOverRows(backend, CHUNK_SUMS, [x], [rows, cols]);
 }
 
-const kernel: KernelFunc = ({ inputs, backend }) => {
-  const { x } = inputs as { x: TensorInfo };
-  const cols = x.shape[x.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x.shape) / cols;
-  return sumOverRows(backend as unknown as WebGPUBackendLike, CHUNK_SUMS, [x], [rows, cols]);
-};
-
-let registered = false;
-
-/** Σ over every axis but the last, on webgpu only. */
+/**
+ * Σ over every axis but the last (a bias's gradient): tfjs's Sum, which `sumWebGPU` below sends
+ * through `sumOverRows` on webgpu.
+ */
 export function columnSumsWebGPU(x: tf.Tensor): tf.Tensor {
-  if (!registered) {
-    registered = true;
-    tf.registerKernel({ kernelName: KERNEL, backendName: "webgpu", kernelFunc: kernel });
-  }
-  return tf.engine().runKernel(KERNEL, { x }) as tf.Tensor;
+  return tf.sum(x, [...Array(x.rank - 1).keys()]);
 }
 
 /**
