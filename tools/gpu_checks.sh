@@ -10,12 +10,16 @@
 #   reference  (tools/gpu_pack.sh reference): the matmul test and bench:train --shapes
 #              distilbert; README's reference run on webgpu (Deno's WebGPU), then qa predict (v2)
 #              and qa evaluate on the model it saved, and tools/eval_consistency.ts on it
+#   tiles      (the reference pack): bench/matmul_tiles.ts (every tile candidate on each product
+#              of a DistilBERT step), then bench:train --shapes distilbert with the tiled and the
+#              vec4 shaders
 # With both packs built here (QA_GPU_PACK=build/gpu-tests tools/gpu_pack.sh tests, likewise
 # build/gpu-ref reference), two run-tool calls back to back on the warm machine:
 #   command "QA_GPU_PACK=build/gpu-tests tools/gpu_checks.sh tests", carry ["build/gpu-tests"]
 #   command "QA_GPU_PACK=build/gpu-ref tools/gpu_checks.sh reference", carry ["build/gpu-ref"]
 # Knobs for a dry run without a GPU: QA_GPU_BENCH_SHAPES (distilbert), QA_GPU_BENCH_STEPS (5),
-# QA_GPU_TRAIN_ARGS (extra qa train arguments, e.g. "--max-steps 2"), QA_GPU_EVAL (the --eval file).
+# QA_GPU_TRAIN_ARGS (extra qa train arguments, e.g. "--max-steps 2"), QA_GPU_EVAL (the --eval file),
+# QA_GPU_TILES_ARGS (e.g. "--tokens 128 --hidden 128 --runs 1").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 readonly what=${1:-tests}
@@ -95,8 +99,15 @@ reference)
   step 90 consistency bash -c 'deno run -A tools/eval_consistency.ts models/reference-run-gpu \
     "${QA_GPU_EVAL:-$QA_SHARED/data/squad/squad-v2.0-dev-first5articles.json}"'
   ;;
+tiles)
+  step 240 matmul-tiles deno run -A bench/matmul_tiles.ts ${QA_GPU_TILES_ARGS:-}
+  bench=(deno task bench:train --backend webgpu --webgpu deno --peer-device cuda
+    --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}")
+  step 110 bench-tiled "${bench[@]}"
+  step 110 bench-vec4 env QA_WEBGPU_MATMUL=vec4 "${bench[@]}"
+  ;;
 *)
-  echo "usage: tools/gpu_checks.sh tests|reference" >&2
+  echo "usage: tools/gpu_checks.sh tests|reference|tiles" >&2
   exit 2
   ;;
 esac

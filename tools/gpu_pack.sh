@@ -13,7 +13,7 @@
 # Two profiles, as both do not fit in 64 MiB together:
 #   tests      (default) the bench, qa, the webgpu and Dawn tests, with the golden files
 #   reference  `qa train` of README's reference run: the small-init model and the two SQuAD files,
-#              and the bench and the matmul test; without Dawn's dawn.node (the model alone is
+#              and the bench, the matmul test and bench/matmul_tiles.ts; without Dawn's dawn.node (the model alone is
 #              19 MB), so on Deno's WebGPU only
 # Needs the npm registry and Debian's apt (here). Run from anywhere: tools/gpu_pack.sh [PROFILE]
 set -euo pipefail
@@ -39,7 +39,7 @@ tests)
   ;;
 reference)
   ENTRIES=(cli/qa.ts bench/train_bench.ts bench/train_measure.ts
-    lib/model/kernels/matmul_webgpu_test.ts tools/eval_consistency.ts)
+    lib/model/kernels/matmul_webgpu_test.ts tools/eval_consistency.ts bench/matmul_tiles.ts)
   SHARED_FILES=(models/qa-distilbert-small-init data/squad/squad-v1.1-dev-articles-00-37.json
     data/squad/squad-v2.0-dev-first5articles.json peer/torch_qa_bench.py)
   DAWN=no

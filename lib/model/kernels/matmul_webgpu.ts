@@ -158,6 +158,16 @@ export interface TileShape {
   splits: number;
 }
 
+let forcedTile: TileShape | null | undefined;
+
+/**
+ * Forces the tile of the products that follow (null: the plain shader; undefined: `tileFor`
+ * decides again). bench/matmul_tiles.ts times each candidate this way.
+ */
+export function forceTile(tile: TileShape | null | undefined): void {
+  forcedTile = tile;
+}
+
 /** Enough workgroups to fill a large GPU (132 multiprocessors, two workgroups each). */
 const TARGET_WORKGROUPS = 264;
 
@@ -331,7 +341,7 @@ export function batchMatMulWebGPU(original: KernelConfig): KernelConfig {
     const batchB = tf.util.sizeFromShape(outerB);
     const outer = outerA.length >= outerB.length ? outerA : outerB;
     const batch = Math.max(batchA, batchB);
-    const tile = tileFor(batch, m, n, k);
+    const tile = forcedTile !== undefined ? forcedTile : tileFor(batch, m, n, k);
     const product = { batch, m, n, transposeA, transposeB };
     const program = tile
       ? new TiledMatMulProgram(product, tile)

@@ -1,0 +1,158 @@
+/**
+ * Our webgpu matmul shaders on the products of one DistilBERT training step (batch 16 × 384),
+ * each product under every tile candidate: TM × TN outputs per invocation (4 or 8), k split in
+ * parts (single products), the "tiled" and "vec4" shaders, and the plain shader. Prints, per
+ * product, the time of the tile `tileFor` picks and of the best candidate, and both summed over
+ * a step (each product as often as a step makes it), so that the tile rule can be checked on a GPU.
+ *
+ *   deno run -A bench/matmul_tiles.ts [--webgpu deno|dawn] [--tokens 6144] [--hidden 768]
+ *     [--runs 10]
+ *
+ * --tokens and --hidden shrink the products for a dry run on the software adapter (e.g. 128 and
+ * 128: the feed-forward is 4 × hidden wide, heads are 64 wide).
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "node:util";
+import { initBackend } from "../lib/model/backend.ts";
+import {
+  forceTile,
+  type MatMulShader,
+  tileFor,
+  type TileShape,
+  useMatMulShader,
+} from "../lib/model/kernels/matmul_webgpu.ts";
+import { findAdapter, WEBGPU_ENV, type WebGPUImplementation } from "../lib/model/webgpu.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    webgpu: { type: "string", default: Deno.env.get(WEBGPU_ENV) ?? "deno" },
+    tokens: { type: "string", default: "6144" },
+    hidden: { type: "string", default: "768" },
+    runs: { type: "string", default: "10" },
+  },
+});
+await initBackend("webgpu", { webgpu: values.webgpu as WebGPUImplementation });
+const adapter = await findAdapter();
+
+/** One kind of product: op(A) × op(B) with A, B of these shapes, `perStep` times a step. */
+interface Product {
+  name: string;
+  a: number[];
+  b: number[];
+  transposeA: boolean;
+  transposeB: boolean;
+  perStep: number;
+}
+
+const T = Number(values.tokens);
+const H = Number(values.hidden);
+const [F, LAYERS, HEADS, D] = [4 * H, 6, H / 64, 64];
+const S = Math.min(384, T);
+const B = (T / S) * HEADS;
+const dense = (name: string, a: number[], b: number[], tA: boolean, tB: boolean, n: number) => ({
+  name,
+  a,
+  b,
+  transposeA: tA,
+  transposeB: tB,
+  perStep: n * LAYERS,
+});
+const PRODUCTS: Product[] = [
+  dense("q,k,v,o x·W", [T, H], [H, H], false, false, 4),
+  dense("q,k,v,o dy·Wᵀ", [T, H], [H, H], false, true, 4),
+  dense("q,k,v,o xᵀ·dy", [T, H], [T, H], true, false, 4),
+  dense("ffn1 x·W", [T, H], [H, F], false, false, 1),
+  dense("ffn1 dy·Wᵀ", [T, F], [H, F], false, true, 1),
+  dense("ffn1 xᵀ·dy", [T, H], [T, F], true, false, 1),
+  dense("ffn2 x·W", [T, F], [F, H], false, false, 1),
+  dense("ffn2 dy·Wᵀ", [T, H], [F, H], false, true, 1),
+  dense("ffn2 xᵀ·dy", [T, F], [T, H], true, false, 1),
+  dense("scores q·kᵀ, dp", [B, S, D], [B, S, D], false, true, 2),
+  dense("context p·v, dq", [B, S, S], [B, S, D], false, false, 2),
+  dense("dv, dk pᵀ·dy", [B, S, S], [B, S, D], true, false, 2),
+];
+
+/** The candidates for a product: every tile, split where it is a single product, and plain. */
+function candidates(batch: number, k: number): [string, MatMulShader, TileShape | null][] {
+  const list: [string, MatMulShader, TileShape | null][] = [["plain", "plain", null]];
+  const splitsOf = batch === 1 ? [1, 2, 3, 4, 6, 8].filter((s) => k / s >= 256) : [1];
+  for (const shader of ["tiled", "vec4"] as const) {
+    for (const tm of [4, 8] as const) {
+      for (const tn of [4, 8] as const) {
+        for (const splits of splitsOf) {
+          list.push([`${shader} ${tm}×${tn}${splits > 1 ? ` k/${splits}` : ""}`, shader, {
+            tm,
+            tn,
+            splits,
+          }]);
+        }
+      }
+    }
+  }
+  return list;
+}
+
+/** Milliseconds per product: `runs` back to back, then one read, best of three such rounds. */
+async function time(a: tf.Tensor, b: tf.Tensor, p: Product): Promise<number> {
+  const runs = Number(values.runs);
+  const round = async () => {
+    const started = performance.now();
+    const outs = Array.from({ length: runs }, () => tf.matMul(a, b, p.transposeA, p.transposeB));
+    await outs.at(-1)!.data();
+    const elapsed = performance.now() - started;
+    tf.dispose(outs);
+    return elapsed / runs;
+  };
+  await round(); // compiles the shader
+  return Math.min(await round(), await round());
+}
+
+const ms = (t: number) => t.toFixed(3).padStart(8);
+console.log(
+  `matmul tiles on ${values.webgpu}'s WebGPU (${adapter?.description}), ${T} tokens, ` +
+    `${values.runs} runs a round`,
+);
+console.log(
+  `${"product".padEnd(18)} ${"a".padEnd(14)} ${"b".padEnd(14)} ×step  tileFor (picks)          ` +
+    `best (candidate)          TFLOP/s best`,
+);
+let pickedTotal = 0;
+let bestTotal = 0;
+for (const p of PRODUCTS) {
+  const a = tf.randomNormal(p.a);
+  const b = tf.randomNormal(p.b);
+  const batch = p.a.length === 3 ? p.a[0] : 1;
+  const [m, k] = p.transposeA ? [p.a.at(-1)!, p.a.at(-2)!] : [p.a.at(-2)!, p.a.at(-1)!];
+  const n = p.transposeB ? p.b.at(-2)! : p.b.at(-1)!;
+  useMatMulShader("tiled");
+  const picked = tileFor(batch, m, n, k);
+  forceTile(undefined);
+  const pickedMs = await time(a, b, p);
+  let best: [string, number] = ["", Infinity];
+  for (const [name, shader, tile] of candidates(batch, k)) {
+    useMatMulShader(shader);
+    forceTile(tile);
+    const t = await time(a, b, p);
+    if (t < best[1]) best = [name, t];
+  }
+  forceTile(undefined);
+  useMatMulShader("tiled");
+  tf.dispose([a, b]);
+  pickedTotal += pickedMs * p.perStep;
+  bestTotal += best[1] * p.perStep;
+  const pickedName = picked
+    ? `${picked.tm}×${picked.tn}${picked.splits > 1 ? ` k/${picked.splits}` : ""}`
+    : "plain";
+  const tflops = (2 * batch * m * n * k) / (best[1] * 1e9);
+  console.log(
+    `${p.name.padEnd(18)} ${JSON.stringify(p.a).padEnd(14)} ${JSON.stringify(p.b).padEnd(14)} ` +
+      `${String(p.perStep).padStart(5)} ${ms(pickedMs)} (${pickedName.padEnd(10)}) ` +
+      `${ms(best[1])} (${best[0].padEnd(14)}) ${tflops.toFixed(1).padStart(6)}`,
+  );
+}
+console.log(
+  `one step's products: tileFor's tiles ${pickedTotal.toFixed(1)} ms, ` +
+    `the best per product ${bestTotal.toFixed(1)} ms`,
+);
