@@ -1,7 +1,8 @@
 /**
  * Our webgpu matmul shaders on the products of one DistilBERT training step (batch 16 × 384),
  * each product under every tile candidate: TM × TN outputs per invocation (4 or 8), k split in
- * parts (single products), the "tiled" and "vec4" shaders, and the plain shader. Prints, per
+ * parts (single products), the four tiled shaders (tiled, vec4, either with prefetch), and the
+ * plain shader. Prints, per
  * product, the time of the tile `tileFor` picks and of the best candidate, and both summed over
  * a step (each product as often as a step makes it), so that the tile rule can be checked on a GPU.
  *
@@ -17,6 +18,7 @@ import { parseArgs } from "node:util";
 import { initBackend } from "../lib/model/backend.ts";
 import {
   forceTile,
+  MATMUL_SHADERS,
   type MatMulShader,
   tileFor,
   type TileShape,
@@ -78,7 +80,7 @@ const PRODUCTS: Product[] = [
 function candidates(batch: number, k: number): [string, MatMulShader, TileShape | null][] {
   const list: [string, MatMulShader, TileShape | null][] = [["plain", "plain", null]];
   const splitsOf = batch === 1 ? [1, 2, 3, 4, 6, 8].filter((s) => k / s >= 256) : [1];
-  for (const shader of ["tiled", "vec4"] as const) {
+  for (const shader of MATMUL_SHADERS.filter((name) => name !== "plain")) {
     for (const tm of [4, 8] as const) {
       for (const tn of [4, 8] as const) {
         for (const splits of splitsOf) {

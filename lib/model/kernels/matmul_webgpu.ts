@@ -125,16 +125,27 @@ class MatMulProgram extends ProductProgram {
 
 /**
  * Which shader takes the products the tiles fit: "tiled" (each invocation's outputs 16 apart, 8
- * deep), "vec4" (each invocation's outputs side by side, read and summed as vec4, 16 deep), or
- * "plain" for every product. QA_WEBGPU_MATMUL sets it (the bench compares them on a GPU).
+ * deep), "vec4" (each invocation's outputs side by side, read and summed as vec4, 16 deep), either
+ * with "-prefetch" (the next tile's loads from storage issued before the products of this one, so
+ * that their latency hides behind them), or "plain" for every product. QA_WEBGPU_MATMUL sets it
+ * (the bench compares them on a GPU).
  */
-export type MatMulShader = "tiled" | "vec4" | "plain";
+export type MatMulShader = "tiled" | "vec4" | "tiled-prefetch" | "vec4-prefetch" | "plain";
+
+/** Every shader, for tests and the bench. */
+export const MATMUL_SHADERS: MatMulShader[] = [
+  "tiled",
+  "vec4",
+  "tiled-prefetch",
+  "vec4-prefetch",
+  "plain",
+];
 
 let shader: MatMulShader = (() => {
   try {
     const chosen = Deno.env.get("QA_WEBGPU_MATMUL") ?? "tiled";
-    if (!["tiled", "vec4", "plain"].includes(chosen)) {
-      throw new Error(`QA_WEBGPU_MATMUL=${chosen}: expected tiled, vec4 or plain`);
+    if (!(MATMUL_SHADERS as string[]).includes(chosen)) {
+      throw new Error(`QA_WEBGPU_MATMUL=${chosen}: expected one of ${MATMUL_SHADERS.join(", ")}`);
     }
     return chosen as MatMulShader;
   } catch (e) {
@@ -200,7 +211,10 @@ class TiledMatMulProgram extends ProductProgram {
   uniforms = "M : i32, N : i32, K : i32, batchA : i32, batchB : i32, kPart : i32,";
   workgroupSize: [number, number, number] = [16, 16, 1];
 
-  constructor(product: Product, readonly tile: TileShape, readonly blocked = shader === "vec4") {
+  readonly blocked = shader.startsWith("vec4");
+  readonly prefetch = shader.endsWith("-prefetch");
+
+  constructor(product: Product, readonly tile: TileShape) {
     super(product);
     const { batch, m, n, transposeA, transposeB } = product;
     // Split, the z of a workgroup is its part of k (batch 1), and the output holds each part's
@@ -208,8 +222,8 @@ class TiledMatMulProgram extends ProductProgram {
     const layers = tile.splits > 1 ? tile.splits : batch;
     this.outputShape = [layers, m, n];
     this.dispatch = [Math.ceil(n / (16 * tile.tn)), Math.ceil(m / (16 * tile.tm)), layers];
-    this.shaderKey = `qaTiledMatMul_${transposeA}_${transposeB}_${tile.tm}_${tile.tn}_${blocked}_` +
-      (tile.splits > 1);
+    this.shaderKey = `qaTiledMatMul_${transposeA}_${transposeB}_${tile.tm}_${tile.tn}_` +
+      `${this.blocked}_${this.prefetch}_${tile.splits > 1}`;
   }
 
   getUserCode(): string {
@@ -223,28 +237,63 @@ class TiledMatMulProgram extends ProductProgram {
     // vec4 tiles are written a float at a time (one component of an element).
     const store = (tile: string, index: string) =>
       this.blocked ? `${tile}[(${index}) / 4][(${index}) % 4]` : `${tile}[${index}]`;
-    // Loads: element e of a tile (e = t + 256 s); the index that runs along storage varies
-    // fastest across invocations, so that neighbours read neighbouring elements.
-    const loadA = [...Array((bm * bk) / 256).keys()].map((s) => {
+    // Loads: element e of a tile (e = t + 256 s) is row (or column) r, depth kk of it; the index
+    // that runs along storage varies fastest across invocations, so that neighbours read
+    // neighbouring elements. Each invocation's r and kk are fixed: worked out once.
+    const slotsA = [...Array((bm * bk) / 256).keys()].map((s) => {
       const [r, kk] = this.transposeA
         ? [`(t + ${256 * s}) % ${bm}`, `(t + ${256 * s}) / ${bm}`]
         : [`(t + ${256 * s}) / ${bk}`, `(t + ${256 * s}) % ${bk}`];
-      const at = this.transposeA ? "(k0 + kk) * M + row0 + r" : "(row0 + r) * K + k0 + kk";
-      return `{ let r = ${r}; let kk = ${kk};
-        let inside = row0 + r < M && k0 + kk < kEnd;
-        ${store("As", `kk * ${bm} + r`)} =
-          select(0.0, A[aOffset + select(0, ${at}, inside)], inside); }`;
+      const at = (k: string) =>
+        this.transposeA
+          ? `(${k} + ka${s}) * M + row0 + ra${s}`
+          : `(row0 + ra${s}) * K + ${k} + ka${s}`;
+      const inside = (k: string) => `row0 + ra${s} < M && ${k} + ka${s} < kEnd`;
+      return {
+        place: `let ra${s} = ${r}; let ka${s} = ${kk};`,
+        fetch: (k: string) =>
+          `select(0.0, A[aOffset + select(0, ${at(k)}, ${inside(k)})], ${inside(k)})`,
+        cell: store("As", `ka${s} * ${bm} + ra${s}`),
+      };
     });
-    const loadB = [...Array((bn * bk) / 256).keys()].map((s) => {
+    const slotsB = [...Array((bn * bk) / 256).keys()].map((s) => {
       const [c, kk] = this.transposeB
         ? [`(t + ${256 * s}) / ${bk}`, `(t + ${256 * s}) % ${bk}`]
         : [`(t + ${256 * s}) % ${bn}`, `(t + ${256 * s}) / ${bn}`];
-      const at = this.transposeB ? "(col0 + c) * K + k0 + kk" : "(k0 + kk) * N + col0 + c";
-      return `{ let c = ${c}; let kk = ${kk};
-        let inside = col0 + c < N && k0 + kk < kEnd;
-        ${store("Bs", `kk * ${bn} + c`)} =
-          select(0.0, B[bOffset + select(0, ${at}, inside)], inside); }`;
+      const at = (k: string) =>
+        this.transposeB
+          ? `(col0 + cb${s}) * K + ${k} + kb${s}`
+          : `(${k} + kb${s}) * N + col0 + cb${s}`;
+      const inside = (k: string) => `col0 + cb${s} < N && ${k} + kb${s} < kEnd`;
+      return {
+        place: `let cb${s} = ${c}; let kb${s} = ${kk};`,
+        fetch: (k: string) =>
+          `select(0.0, B[bOffset + select(0, ${at(k)}, ${inside(k)})], ${inside(k)})`,
+        cell: store("Bs", `kb${s} * ${bn} + cb${s}`),
+      };
     });
+    const slots = [
+      ...slotsA.map((x, s) => ({ ...x, reg: `pa${s}` })),
+      ...slotsB.map((x, s) => ({ ...x, reg: `pb${s}` })),
+    ];
+    // Without prefetch: load this tile, then multiply. With it: store the tile fetched during the
+    // previous products, fetch the next one, multiply.
+    const tileLoop = this.prefetch
+      ? `${slots.map((x) => `var ${x.reg} = ${x.fetch("kBegin")};`).join("\n")}
+        for (var k0 = kBegin; k0 < kEnd; k0 += ${bk}) {
+          ${slots.map((x) => `${x.cell} = ${x.reg};`).join("\n")}
+          workgroupBarrier();
+          let kNext = k0 + ${bk};
+          ${slots.map((x) => `${x.reg} = ${x.fetch("kNext")};`).join("\n")}
+          STEPS
+          workgroupBarrier();
+        }`
+      : `for (var k0 = kBegin; k0 < kEnd; k0 += ${bk}) {
+          ${slots.map((x) => `${x.cell} = ${x.fetch("k0")};`).join("\n")}
+          workgroupBarrier();
+          STEPS
+          workgroupBarrier();
+        }`;
     const steps = [...Array(bk).keys()].map((kk) =>
       this.blocked ? this.blockedStep(kk) : `{
           ${rows.map((i) => `let x${i} = As[${kk * bm} + ly + ${16 * i}];`).join(" ")}
@@ -280,13 +329,8 @@ class TiledMatMulProgram extends ProductProgram {
         let aOffset = select(batch, 0, uniforms.batchA == 1) * M * K;
         let bOffset = select(batch, 0, uniforms.batchB == 1) * K * N;
         ${accumulators.join("\n")}
-        for (var k0 = kBegin; k0 < kEnd; k0 += ${bk}) {
-          ${loadA.join("\n")}
-          ${loadB.join("\n")}
-          workgroupBarrier();
-          ${steps.join("\n")}
-          workgroupBarrier();
-        }
+        ${slots.map((x) => x.place).join("\n")}
+        ${tileLoop.replace("STEPS", steps.join("\n"))}
         let out = z * M * N;
         ${
       pairs.map(([i, j]) => {

@@ -60,9 +60,11 @@ Deno.test("webgpu BatchMatMul: every transpose, broadcast batches, partial tiles
     // Split k: 4 parts of 528 (the last one shorter), partial tiles, broadcast batch.
     [1, 1, 130, 2100, 70],
   ];
-  // The cases the tiles take run on both tiled shaders; the expected products are made once.
+  // The cases the tiles take run on the four tiled shaders; the expected products are made once.
   for (const [index, [batchA, batchB, m, k, n]] of cases.entries()) {
-    const shaders: MatMulShader[] = index < 6 ? ["tiled"] : ["tiled", "vec4"];
+    const shaders: MatMulShader[] = index < 6
+      ? ["tiled"]
+      : ["tiled", "vec4", "tiled-prefetch", "vec4-prefetch"];
     for (
       const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]
     ) {
