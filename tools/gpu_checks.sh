@@ -11,8 +11,8 @@
 #              distilbert; README's reference run on webgpu (Deno's WebGPU), then qa predict (v2)
 #              and qa evaluate on the model it saved, and tools/eval_consistency.ts on it
 #   tiles      (the reference pack): bench/matmul_tiles.ts (every tile candidate on each product
-#              of a DistilBERT step), then bench:train --shapes distilbert with the tiled and the
-#              vec4 shaders
+#              of a DistilBERT step), then bench:train --shapes distilbert with each tiled
+#              shader (QA_GPU_SHADERS: tiled vec4 tiled-prefetch vec4-prefetch)
 # With both packs built here (QA_GPU_PACK=build/gpu-tests tools/gpu_pack.sh tests, likewise
 # build/gpu-ref reference), two run-tool calls back to back on the warm machine:
 #   command "QA_GPU_PACK=build/gpu-tests tools/gpu_checks.sh tests", carry ["build/gpu-tests"]
@@ -103,8 +103,9 @@ tiles)
   step 240 matmul-tiles deno run -A bench/matmul_tiles.ts ${QA_GPU_TILES_ARGS:-}
   bench=(deno task bench:train --backend webgpu --webgpu deno --peer-device cuda
     --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}")
-  step 110 bench-tiled "${bench[@]}"
-  step 110 bench-vec4 env QA_WEBGPU_MATMUL=vec4 "${bench[@]}"
+  for shader in ${QA_GPU_SHADERS:-tiled vec4 tiled-prefetch vec4-prefetch}; do
+    step 80 "bench-$shader" env QA_WEBGPU_MATMUL="$shader" "${bench[@]}"
+  done
   ;;
 *)
   echo "usage: tools/gpu_checks.sh tests|reference|tiles" >&2
