@@ -7,10 +7,11 @@
  * a step (each product as often as a step makes it), so that the tile rule can be checked on a GPU.
  *
  *   deno run -A bench/matmul_tiles.ts [--webgpu deno|dawn] [--tokens 6144] [--hidden 768]
- *     [--runs 10]
+ *     [--runs 5] [--json FILE]
  *
  * --tokens and --hidden shrink the products for a dry run on the software adapter (e.g. 128 and
- * 128: the feed-forward is 4 × hidden wide, heads are 64 wide).
+ * 128: the feed-forward is 4 × hidden wide, heads are 64 wide). --json writes every candidate's
+ * time, per product.
  */
 
 import * as tf from "@tensorflow/tfjs";
@@ -20,6 +21,7 @@ import {
   forceTile,
   MATMUL_SHADERS,
   type MatMulShader,
+  matMulShader,
   tileFor,
   type TileShape,
   useMatMulShader,
@@ -32,11 +34,13 @@ const { values } = parseArgs({
     webgpu: { type: "string", default: Deno.env.get(WEBGPU_ENV) ?? "deno" },
     tokens: { type: "string", default: "6144" },
     hidden: { type: "string", default: "768" },
-    runs: { type: "string", default: "10" },
+    runs: { type: "string", default: "5" },
+    json: { type: "string" },
   },
 });
 await initBackend("webgpu", { webgpu: values.webgpu as WebGPUImplementation });
 const adapter = await findAdapter();
+const chosen = matMulShader();
 
 /** One kind of product: op(A) × op(B) with A, B of these shapes, `perStep` times a step. */
 interface Product {
@@ -96,30 +100,42 @@ function candidates(batch: number, k: number): [string, MatMulShader, TileShape 
   return list;
 }
 
-/** Milliseconds per product: `runs` back to back, then one read, best of three such rounds. */
+/**
+ * GPU milliseconds of one product (timestamp queries, all its dispatches: a split product's sum
+ * too), the median of `runs` after one that compiles the shader. Wall-clock time would measure
+ * the read-back of the output (tens of MB) more than the product.
+ */
 async function time(a: tf.Tensor, b: tf.Tensor, p: Product): Promise<number> {
   const runs = Number(values.runs);
-  const round = async () => {
-    const started = performance.now();
-    const outs = Array.from({ length: runs }, () => tf.matMul(a, b, p.transposeA, p.transposeB));
-    await outs.at(-1)!.data();
-    const elapsed = performance.now() - started;
-    tf.dispose(outs);
-    return elapsed / runs;
+  const once = async () => {
+    const info = await tf.profile(() => tf.matMul(a, b, p.transposeA, p.transposeB));
+    let total = 0;
+    for (const kernel of info.kernels) {
+      const ms = await kernel.kernelTimeMs;
+      if (typeof ms !== "number") throw new Error("this adapter gives no GPU timestamps");
+      total += ms;
+    }
+    info.result instanceof tf.Tensor
+      ? info.result.dispose()
+      : tf.dispose(info.result as tf.Tensor[]);
+    return total;
   };
-  await round(); // compiles the shader
-  return Math.min(await round(), await round());
+  await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await once());
+  return times.sort((x, y) => x - y)[runs >> 1];
 }
 
 const ms = (t: number) => t.toFixed(3).padStart(8);
 console.log(
   `matmul tiles on ${values.webgpu}'s WebGPU (${adapter?.description}), ${T} tokens, ` +
-    `${values.runs} runs a round`,
+    `GPU time, median of ${values.runs}`,
 );
 console.log(
   `${"product".padEnd(18)} ${"a".padEnd(14)} ${"b".padEnd(14)} ×step  tileFor (picks)          ` +
     `best (candidate)          TFLOP/s best`,
 );
+const all: Record<string, Record<string, number>> = {};
 let pickedTotal = 0;
 let bestTotal = 0;
 for (const p of PRODUCTS) {
@@ -128,8 +144,8 @@ for (const p of PRODUCTS) {
   const batch = p.a.length === 3 ? p.a[0] : 1;
   const [m, k] = p.transposeA ? [p.a.at(-1)!, p.a.at(-2)!] : [p.a.at(-2)!, p.a.at(-1)!];
   const n = p.transposeB ? p.b.at(-2)! : p.b.at(-1)!;
-  useMatMulShader("tiled");
-  const picked = tileFor(batch, m, n, k);
+  useMatMulShader(chosen);
+  const picked = tileFor(batch, m, n, k); // on the chosen shader (QA_WEBGPU_MATMUL)
   forceTile(undefined);
   const pickedMs = await time(a, b, p);
   let best: [string, number] = ["", Infinity];
@@ -137,10 +153,11 @@ for (const p of PRODUCTS) {
     useMatMulShader(shader);
     forceTile(tile);
     const t = await time(a, b, p);
+    (all[p.name] ??= {})[name] = t;
     if (t < best[1]) best = [name, t];
   }
   forceTile(undefined);
-  useMatMulShader("tiled");
+  useMatMulShader(chosen);
   tf.dispose([a, b]);
   pickedTotal += pickedMs * p.perStep;
   bestTotal += best[1] * p.perStep;
@@ -158,3 +175,4 @@ console.log(
   `one step's products: tileFor's tiles ${pickedTotal.toFixed(1)} ms, ` +
     `the best per product ${bestTotal.toFixed(1)} ms`,
 );
+if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(all, null, 1));

@@ -12,7 +12,7 @@
 #              and qa evaluate on the model it saved, and tools/eval_consistency.ts on it
 #   tiles      (the reference pack): bench/matmul_tiles.ts (every tile candidate on each product
 #              of a DistilBERT step), then bench:train --shapes distilbert with each tiled
-#              shader (QA_GPU_SHADERS: tiled vec4 tiled-prefetch vec4-prefetch)
+#              shader QA_GPU_SHADERS names (tiled-prefetch vec4-prefetch tiled-prefetch)
 # With both packs built here (QA_GPU_PACK=build/gpu-tests tools/gpu_pack.sh tests, likewise
 # build/gpu-ref reference), two run-tool calls back to back on the warm machine:
 #   command "QA_GPU_PACK=build/gpu-tests tools/gpu_checks.sh tests", carry ["build/gpu-tests"]
@@ -100,11 +100,15 @@ reference)
     "${QA_GPU_EVAL:-$QA_SHARED/data/squad/squad-v2.0-dev-first5articles.json}"'
   ;;
 tiles)
-  step 240 matmul-tiles deno run -A bench/matmul_tiles.ts ${QA_GPU_TILES_ARGS:-}
+  step 240 matmul-tiles deno run -A bench/matmul_tiles.ts --json "$out/matmul-tiles.json" \
+    ${QA_GPU_TILES_ARGS:-}
   bench=(deno task bench:train --backend webgpu --webgpu deno --peer-device cuda
     --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}")
-  for shader in ${QA_GPU_SHADERS:-tiled vec4 tiled-prefetch vec4-prefetch}; do
-    step 80 "bench-$shader" env QA_WEBGPU_MATMUL="$shader" "${bench[@]}"
+  # A shader named twice runs twice (bench-NAME-2.txt): the figure's spread from run to run.
+  for shader in ${QA_GPU_SHADERS:-tiled-prefetch vec4-prefetch tiled-prefetch}; do
+    name=bench-$shader
+    [ -e "$out/$name.txt" ] && name=$name-2
+    step 80 "$name" env QA_WEBGPU_MATMUL="$shader" "${bench[@]}"
   done
   ;;
 *)

@@ -143,16 +143,21 @@ export const MATMUL_SHADERS: MatMulShader[] = [
 
 let shader: MatMulShader = (() => {
   try {
-    const chosen = Deno.env.get("QA_WEBGPU_MATMUL") ?? "tiled";
+    const chosen = Deno.env.get("QA_WEBGPU_MATMUL") ?? "tiled-prefetch";
     if (!(MATMUL_SHADERS as string[]).includes(chosen)) {
       throw new Error(`QA_WEBGPU_MATMUL=${chosen}: expected one of ${MATMUL_SHADERS.join(", ")}`);
     }
     return chosen as MatMulShader;
   } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) return "tiled"; // no --allow-env
+    if (e instanceof Deno.errors.NotCapable) return "tiled-prefetch"; // no --allow-env
     throw e;
   }
 })();
+
+/** The shader the products that follow go through. */
+export function matMulShader(): MatMulShader {
+  return shader;
+}
 
 /** Chooses the shader for the products that follow (tests run each). */
 export function useMatMulShader(chosen: MatMulShader): void {
