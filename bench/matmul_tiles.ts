@@ -102,28 +102,27 @@ function candidates(batch: number, k: number): [string, MatMulShader, TileShape 
 
 /**
  * GPU milliseconds of one product (timestamp queries, all its dispatches: a split product's sum
- * too), the median of `runs` after one that compiles the shader. Wall-clock time would measure
- * the read-back of the output (tens of MB) more than the product.
+ * too): the median of `runs` queued back to back, so that the GPU stays busy as in a training
+ * step, after a round that compiles the shader. Wall-clock time would measure the read-back of
+ * the output (tens of MB) more than the product.
  */
 async function time(a: tf.Tensor, b: tf.Tensor, p: Product): Promise<number> {
   const runs = Number(values.runs);
-  const once = async () => {
-    const info = await tf.profile(() => tf.matMul(a, b, p.transposeA, p.transposeB));
-    let total = 0;
+  const round = async () => {
+    const info = await tf.profile(() =>
+      Array.from({ length: runs }, () => tf.matMul(a, b, p.transposeA, p.transposeB))
+    );
+    tf.dispose(info.result as tf.Tensor[]);
+    const times: number[] = [];
     for (const kernel of info.kernels) {
       const ms = await kernel.kernelTimeMs;
       if (typeof ms !== "number") throw new Error("this adapter gives no GPU timestamps");
-      total += ms;
+      if (kernel.name === "BatchMatMul") times.push(ms);
     }
-    info.result instanceof tf.Tensor
-      ? info.result.dispose()
-      : tf.dispose(info.result as tf.Tensor[]);
-    return total;
+    return times.sort((x, y) => x - y)[times.length >> 1];
   };
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await once());
-  return times.sort((x, y) => x - y)[runs >> 1];
+  await round();
+  return await round();
 }
 
 const ms = (t: number) => t.toFixed(3).padStart(8);

@@ -13,6 +13,9 @@
 #   tiles      (the reference pack): bench/matmul_tiles.ts (every tile candidate on each product
 #              of a DistilBERT step), then bench:train --shapes distilbert with each tiled
 #              shader QA_GPU_SHADERS names (tiled-prefetch vec4-prefetch tiled-prefetch)
+#   speed      (the reference pack): the matmul test; bench:train --shapes distilbert, 20 steps,
+#              with the defaults and with QA_GPU_VARIANT's settings, twice each; the reference
+#              run with qa predict and evaluate; bench/matmul_tiles.ts
 # With both packs built here (QA_GPU_PACK=build/gpu-tests tools/gpu_pack.sh tests, likewise
 # build/gpu-ref reference), two run-tool calls back to back on the warm machine:
 #   command "QA_GPU_PACK=build/gpu-tests tools/gpu_checks.sh tests", carry ["build/gpu-tests"]
@@ -27,15 +30,38 @@ readonly out=${OUT:-tmp/gpu-checks}
 mkdir -p "$out"
 export QA_GPU_PACK=${QA_GPU_PACK:-build/gpu}
 
-# step LIMIT_S NAME COMMAND...: runs the command through tools/gpu_run.sh, output in $out/NAME.txt.
+# step LIMIT_S NAME COMMAND...: runs the command through tools/gpu_run.sh, output appended to
+# $out/NAME.txt (steps of one name share a file: the run tool brings back at most 8).
 step() {
   local limit=$1 name=$2
   shift 2
   local started=$SECONDS
-  timeout "$limit" tools/gpu_run.sh "$@" >"$out/$name.txt" 2>&1
+  echo "== $name: $*" >>"$out/$name.txt"
+  timeout "$limit" tools/gpu_run.sh "$@" >>"$out/$name.txt" 2>&1
   local rc=$?
   echo "== $name: exit $rc after $((SECONDS - started)) s (limit $limit s)" | tee -a "$out/summary.txt"
   tail -n 25 "$out/$name.txt"
+}
+
+# reference_run: README's reference run on webgpu (Deno's WebGPU), then qa predict (v2) and qa
+# evaluate on the model it saved.
+reference_run() {
+  # Paths inside single quotes expand there, where gpu_run.sh has set QA_SHARED.
+  # shellcheck disable=SC2016
+  step "${QA_GPU_TRAIN_LIMIT:-420}" train bash -c 'deno task qa train \
+    --model "$QA_SHARED/models/qa-distilbert-small-init" \
+    --train "$QA_SHARED/data/squad/squad-v1.1-dev-articles-00-37.json" \
+    --eval "${QA_GPU_EVAL:-$QA_SHARED/data/squad/squad-v2.0-dev-first5articles.json}" \
+    --output models/reference-run-gpu --epochs 2 --batch-size 32 --learning-rate 5e-4 \
+    --weight-decay 0.01 --seed 42 --logging-steps 10 --log "$1/log.jsonl" --backend webgpu \
+    ${QA_GPU_TRAIN_ARGS:-}' _ "$out"
+  # qa predict on the saved model: its scores must be those qa train printed.
+  # shellcheck disable=SC2016
+  step 120 predict bash -c 'set -e
+    data=${QA_GPU_EVAL:-$QA_SHARED/data/squad/squad-v2.0-dev-first5articles.json}
+    deno task qa predict --model models/reference-run-gpu --data "$data" \
+      --out models/reference-run-gpu/predictions.json --version-2-with-negative --backend webgpu
+    deno task qa evaluate --data "$data" --predictions models/reference-run-gpu/predictions.json'
 }
 
 {
@@ -78,22 +104,7 @@ reference)
   bench=(deno task bench:train --backend webgpu --webgpu deno --peer-device cuda
     --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}")
   step 110 bench-tiled "${bench[@]}"
-  # Paths inside single quotes expand there, where gpu_run.sh has set QA_SHARED.
-  # shellcheck disable=SC2016
-  step "${QA_GPU_TRAIN_LIMIT:-420}" train bash -c 'deno task qa train \
-    --model "$QA_SHARED/models/qa-distilbert-small-init" \
-    --train "$QA_SHARED/data/squad/squad-v1.1-dev-articles-00-37.json" \
-    --eval "${QA_GPU_EVAL:-$QA_SHARED/data/squad/squad-v2.0-dev-first5articles.json}" \
-    --output models/reference-run-gpu --epochs 2 --batch-size 32 --learning-rate 5e-4 \
-    --weight-decay 0.01 --seed 42 --logging-steps 10 --log "$1/log.jsonl" --backend webgpu \
-    ${QA_GPU_TRAIN_ARGS:-}' _ "$out"
-  # qa predict on the saved model: its scores must be those qa train printed.
-  # shellcheck disable=SC2016
-  step 120 predict bash -c 'set -e
-    data=${QA_GPU_EVAL:-$QA_SHARED/data/squad/squad-v2.0-dev-first5articles.json}
-    deno task qa predict --model models/reference-run-gpu --data "$data" \
-      --out models/reference-run-gpu/predictions.json --version-2-with-negative --backend webgpu
-    deno task qa evaluate --data "$data" --predictions models/reference-run-gpu/predictions.json'
+  reference_run
   # Predict, an eval-loss pass, predict again in one process: do the predictions change?
   # shellcheck disable=SC2016
   step 90 consistency bash -c 'deno run -A tools/eval_consistency.ts models/reference-run-gpu \
@@ -111,8 +122,23 @@ tiles)
     step 80 "$name" env QA_WEBGPU_MATMUL="$shader" "${bench[@]}"
   done
   ;;
+speed)
+  # The default shaders against a variant (QA_GPU_VARIANT, env assignments), twice each, 20 steps
+  # a figure; the reference run; the tile candidates last, so that a slow end costs only them.
+  step 60 matmul-test deno test -A lib/model/kernels/matmul_webgpu_test.ts
+  bench=(deno task bench:train --backend webgpu --webgpu deno --peer-device cuda
+    --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-20}")
+  variant=${QA_GPU_VARIANT:-QA_WEBGPU_SPLIT_FILL=1056}
+  for round in 1 2; do
+    step 60 bench "${bench[@]}"
+    # shellcheck disable=SC2086 # the variant is a list of assignments
+    step 60 bench env $variant "${bench[@]}"
+  done
+  reference_run
+  step 70 matmul-tiles deno run -A bench/matmul_tiles.ts ${QA_GPU_TILES_ARGS:-}
+  ;;
 *)
-  echo "usage: tools/gpu_checks.sh tests|reference|tiles" >&2
+  echo "usage: tools/gpu_checks.sh tests|reference|tiles|speed" >&2
   exit 2
   ;;
 esac

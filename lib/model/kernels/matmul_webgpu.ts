@@ -191,6 +191,21 @@ const TARGET_WORKGROUPS = 264;
 const SPLIT_K_FROM = 2048;
 
 /**
+ * How many workgroups a split product aims at (QA_WEBGPU_SPLIT_FILL; TARGET_WORKGROUPS unless
+ * set): a split that just exceeds what the GPU runs at once leaves a nearly empty second wave.
+ */
+const SPLIT_FILL = (() => {
+  try {
+    const fill = Number(Deno.env.get("QA_WEBGPU_SPLIT_FILL") ?? TARGET_WORKGROUPS);
+    if (!(fill >= 1)) throw new Error("QA_WEBGPU_SPLIT_FILL: expected a number of workgroups");
+    return fill;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) return TARGET_WORKGROUPS;
+    throw e;
+  }
+})();
+
+/**
  * The tile for an m × n × k product (batch products side by side), or null where the plain shader
  * serves better: 128-wide tiles where a side allows; where they are too few to fill the GPU, k
  * split into parts of at least 512 for a deep single product, else narrower tiles.
@@ -201,7 +216,7 @@ export function tileFor(batch: number, m: number, n: number, k: number): TileSha
   let tn: 4 | 8 = n >= 128 ? 8 : 4;
   const workgroups = () => batch * Math.ceil(m / (16 * tm)) * Math.ceil(n / (16 * tn));
   if (batch === 1 && k >= SPLIT_K_FROM && workgroups() < TARGET_WORKGROUPS) {
-    const splits = Math.min(Math.ceil(TARGET_WORKGROUPS / workgroups()), Math.floor(k / 512));
+    const splits = Math.min(Math.ceil(SPLIT_FILL / workgroups()), Math.floor(k / 512));
     return { tm, tn, splits };
   }
   while (workgroups() < TARGET_WORKGROUPS && (tm === 8 || tn === 8)) {
