@@ -103,8 +103,9 @@ Deno.test("webgpu BatchMatMul: tiles 128 wide where a side allows, split k or na
   // gradients (k = 6144), attention's scores and context.
   assertEquals(tileFor(1, 6144, 3072, 768), { tm: 8, tn: 8, splits: 1 });
   assertEquals(tileFor(1, 6144, 768, 768), { tm: 8, tn: 8, splits: 1 });
-  assertEquals(tileFor(1, 768, 768, 6144), { tm: 8, tn: 8, splits: 8 });
-  assertEquals(tileFor(1, 768, 3072, 6144), { tm: 8, tn: 8, splits: 2 });
+  // Their weight gradients split k into parts of at least 512, aiming at four waves of 264.
+  assertEquals(tileFor(1, 768, 768, 6144), { tm: 8, tn: 8, splits: 12 });
+  assertEquals(tileFor(1, 768, 3072, 6144), { tm: 8, tn: 8, splits: 8 });
   assertEquals(tileFor(192, 384, 384, 64), { tm: 8, tn: 8, splits: 1 });
   assertEquals(tileFor(192, 384, 64, 384), { tm: 8, tn: 4, splits: 1 });
   // A shallow product of few tiles narrows them instead.
