@@ -18,6 +18,7 @@ import {
   probeParams,
   type ProbeSizes,
 } from "../lib/model/kernels/probe.ts";
+import type { Product } from "./product.ts";
 
 const quick = Deno.args.includes("--quick");
 
@@ -34,14 +35,6 @@ function time(f: () => tf.Tensor | tf.Tensor[], runs = 5): number {
 }
 
 const ms = (t: number) => `${t.toFixed(1).padStart(8)} ms`;
-
-interface Product {
-  name: string;
-  a: number[];
-  b: number[];
-  transposeA: boolean;
-  transposeB: boolean;
-}
 
 // Attention of DistilBERT at batch 32 × 384 is [32·12, 384, 64]; these are a quarter of the heads
 // at half the head size ([32·4, 384, 32], as in the issue), then a dense layer of 8·384 tokens.

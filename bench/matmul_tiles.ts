@@ -27,6 +27,7 @@ import {
   useMatMulShader,
 } from "../lib/model/kernels/matmul_webgpu.ts";
 import { findAdapter, WEBGPU_ENV, type WebGPUImplementation } from "../lib/model/webgpu.ts";
+import type { Product } from "./product.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -42,13 +43,8 @@ await initBackend("webgpu", { webgpu: values.webgpu as WebGPUImplementation });
 const adapter = await findAdapter();
 const chosen = matMulShader();
 
-/** One kind of product: op(A) × op(B) with A, B of these shapes, `perStep` times a step. */
-interface Product {
-  name: string;
-  a: number[];
-  b: number[];
-  transposeA: boolean;
-  transposeB: boolean;
+/** A product of a step, made `perStep` times a step. */
+interface StepProduct extends Product {
   perStep: number;
 }
 
@@ -65,7 +61,7 @@ const dense = (name: string, a: number[], b: number[], tA: boolean, tB: boolean,
   transposeB: tB,
   perStep: n * LAYERS,
 });
-const PRODUCTS: Product[] = [
+const PRODUCTS: StepProduct[] = [
   dense("q,k,v,o x·W", [T, H], [H, H], false, false, 4),
   dense("q,k,v,o dy·Wᵀ", [T, H], [H, H], false, true, 4),
   dense("q,k,v,o xᵀ·dy", [T, H], [T, H], true, false, 4),
@@ -106,7 +102,7 @@ function candidates(batch: number, k: number): [string, MatMulShader, TileShape 
  * step, after a round that compiles the shader. Wall-clock time would measure the read-back of
  * the output (tens of MB) more than the product.
  */
-async function time(a: tf.Tensor, b: tf.Tensor, p: Product): Promise<number> {
+async function time(a: tf.Tensor, b: tf.Tensor, p: StepProduct): Promise<number> {
   const runs = Number(values.runs);
   const round = async () => {
     const info = await tf.profile(() =>

@@ -261,45 +261,32 @@ class TiledMatMulProgram extends ProductProgram {
     // vec4 tiles are written a float at a time (one component of an element).
     const store = (tile: string, index: string) =>
       this.blocked ? `${tile}[(${index}) / 4][(${index}) % 4]` : `${tile}[${index}]`;
-    // Loads: element e of a tile (e = t + 256 s) is row (or column) r, depth kk of it; the index
-    // that runs along storage varies fastest across invocations, so that neighbours read
+    // Loads: element e of a tile (e = t + 256 s) is row (of A; column of B) r, depth kk of it; the
+    // index that runs along storage varies fastest across invocations, so that neighbours read
     // neighbouring elements. Each invocation's r and kk are fixed: worked out once.
-    const slotsA = [...Array((bm * bk) / 256).keys()].map((s) => {
-      const [r, kk] = this.transposeA
-        ? [`(t + ${256 * s}) % ${bm}`, `(t + ${256 * s}) / ${bm}`]
-        : [`(t + ${256 * s}) / ${bk}`, `(t + ${256 * s}) % ${bk}`];
-      const at = (k: string) =>
-        this.transposeA
-          ? `(${k} + ka${s}) * M + row0 + ra${s}`
-          : `(row0 + ra${s}) * K + ${k} + ka${s}`;
-      const inside = (k: string) => `row0 + ra${s} < M && ${k} + ka${s} < kEnd`;
-      return {
-        place: `let ra${s} = ${r}; let ka${s} = ${kk};`,
-        fetch: (k: string) =>
-          `select(0.0, A[aOffset + select(0, ${at(k)}, ${inside(k)})], ${inside(k)})`,
-        cell: store("As", `ka${s} * ${bm} + ra${s}`),
-      };
-    });
-    const slotsB = [...Array((bn * bk) / 256).keys()].map((s) => {
-      const [c, kk] = this.transposeB
-        ? [`(t + ${256 * s}) / ${bk}`, `(t + ${256 * s}) % ${bk}`]
-        : [`(t + ${256 * s}) % ${bn}`, `(t + ${256 * s}) / ${bn}`];
-      const at = (k: string) =>
-        this.transposeB
-          ? `(col0 + cb${s}) * K + ${k} + kb${s}`
-          : `(${k} + kb${s}) * N + col0 + cb${s}`;
-      const inside = (k: string) => `col0 + cb${s} < N && ${k} + kb${s} < kEnd`;
-      return {
-        place: `let cb${s} = ${c}; let kb${s} = ${kk};`,
-        fetch: (k: string) =>
-          `select(0.0, B[bOffset + select(0, ${at(k)}, ${inside(k)})], ${inside(k)})`,
-        cell: store("Bs", `kb${s} * ${bn} + cb${s}`),
-      };
-    });
-    const slots = [
-      ...slotsA.map((x, s) => ({ ...x, reg: `pa${s}` })),
-      ...slotsB.map((x, s) => ({ ...x, reg: `pb${s}` })),
-    ];
+    const slotsOf = (name: "A" | "B", side: number, along: boolean) => {
+      const [x, origin, size] = name === "A" ? ["a", "row0", "M"] : ["b", "col0", "N"];
+      return [...Array((side * bk) / 256).keys()].map((s) => {
+        const [r, kk] = [`r${x}${s}`, `k${x}${s}`];
+        const e = `(t + ${256 * s})`;
+        const at = (k: string) =>
+          along
+            ? `(${k} + ${kk}) * ${size} + ${origin} + ${r}`
+            : `(${origin} + ${r}) * K + ${k} + ${kk}`;
+        const inside = (k: string) => `${origin} + ${r} < ${size} && ${k} + ${kk} < kEnd`;
+        return {
+          place: along
+            ? `let ${r} = ${e} % ${side}; let ${kk} = ${e} / ${side};`
+            : `let ${r} = ${e} / ${bk}; let ${kk} = ${e} % ${bk};`,
+          fetch: (k: string) =>
+            `select(0.0, ${name}[${x}Offset + select(0, ${at(k)}, ${inside(k)})], ${inside(k)})`,
+          cell: store(`${name}s`, `${kk} * ${side} + ${r}`),
+          reg: `p${x}${s}`,
+        };
+      });
+    };
+    // A's rows run along storage when it is transposed, B's columns when it is not.
+    const slots = [...slotsOf("A", bm, this.transposeA), ...slotsOf("B", bn, !this.transposeB)];
     // Without prefetch: load this tile, then multiply. With it: store the tile fetched during the
     // previous products, fetch the next one, multiply.
     const tileLoop = this.prefetch
