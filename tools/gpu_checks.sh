@@ -3,7 +3,7 @@
 # limit (a failing or slow step does not stop the next), its output in $OUT, which the run tool
 # brings back even from a call that ran out of time (at most 8 files).
 #   tests      (tools/gpu_pack.sh tests): the webgpu and Dawn parity tests; bench:train --shapes
-#              distilbert on Deno's WebGPU (tiled and vec4 matmul shaders) with PyTorch on CUDA
+#              distilbert on Deno's WebGPU (the default and the vec4-prefetch matmul shader) with PyTorch on CUDA
 #              beside it in the same invocation; bench/webgpu_probe.ts on both WebGPUs; qa
 #              train's own evaluation against qa predict on the saved model; the trainer's 5
 #              golden steps on Dawn; the bench on Dawn
@@ -82,7 +82,7 @@ tests)
   bench=(deno task bench:train --backend webgpu --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}"
     --steps "${QA_GPU_BENCH_STEPS:-5}" --peer-device cuda)
   step 110 bench-deno "${bench[@]}" --webgpu deno
-  step 110 bench-vec4 env QA_WEBGPU_MATMUL=vec4 "${bench[@]}" --webgpu deno
+  step 110 bench-vec4 env QA_WEBGPU_MATMUL=vec4-prefetch "${bench[@]}" --webgpu deno
   step 60 probe bash -c 'deno run -A bench/webgpu_probe.ts --webgpu deno &&
     deno run -A bench/webgpu_probe.ts --webgpu dawn'
   # qa train's own evaluation against qa predict on the model it saved: the same predictions.
