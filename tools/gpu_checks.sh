@@ -3,8 +3,8 @@
 # limit (a failing or slow step does not stop the next), its output in $OUT, which the run tool
 # brings back even from a call that ran out of time (at most 8 files).
 #   tests      (tools/gpu_pack.sh tests): the webgpu and Dawn parity tests; bench:train --shapes
-#              distilbert on Deno's WebGPU (the default and the vec4-prefetch matmul shader) with PyTorch on CUDA
-#              beside it in the same invocation; bench/webgpu_probe.ts on both WebGPUs; qa
+#              distilbert on Deno's WebGPU (the default and the vec4-prefetch matmul shader) with
+#              PyTorch on CUDA beside it in the same invocation; bench/webgpu_probe.ts on both WebGPUs; qa
 #              train's own evaluation against qa predict on the saved model; the trainer's 5
 #              golden steps on Dawn; the bench on Dawn
 #   reference  (tools/gpu_pack.sh reference): the matmul test and bench:train --shapes
