@@ -4,9 +4,9 @@
 # brings back even from a call that ran out of time (at most 8 files).
 #   tests      (tools/gpu_pack.sh tests): the webgpu and Dawn parity tests; bench:train --shapes
 #              distilbert on Deno's WebGPU (the default and the vec4-prefetch matmul shader) with
-#              PyTorch on CUDA beside it in the same invocation; bench/webgpu_probe.ts on both WebGPUs; qa
-#              train's own evaluation against qa predict on the saved model; the trainer's 5
-#              golden steps on Dawn; the bench on Dawn
+#              PyTorch on CUDA beside it in the same invocation; bench/webgpu_probe.ts on both
+#              WebGPUs; qa train's own evaluation against qa predict on the saved model; the
+#              trainer's 5 golden steps on Dawn; the bench on Dawn
 #   reference  (tools/gpu_pack.sh reference): the matmul test and bench:train --shapes
 #              distilbert; README's reference run on webgpu (Deno's WebGPU), then qa predict (v2)
 #              and qa evaluate on the model it saved, and tools/eval_consistency.ts on it
