@@ -143,17 +143,22 @@ export const MATMUL_SHADERS: MatMulShader[] = [
   "plain",
 ];
 
-let shader: MatMulShader = (() => {
+/** A setting from the environment; undefined when unset or not readable (no --allow-env). */
+function setting(name: string): string | undefined {
   try {
-    const chosen = Deno.env.get("QA_WEBGPU_MATMUL") ?? "tiled-prefetch";
-    if (!(MATMUL_SHADERS as string[]).includes(chosen)) {
-      throw new Error(`QA_WEBGPU_MATMUL=${chosen}: expected one of ${MATMUL_SHADERS.join(", ")}`);
-    }
-    return chosen as MatMulShader;
+    return Deno.env.get(name);
   } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) return "tiled-prefetch"; // no --allow-env
+    if (e instanceof Deno.errors.NotCapable) return undefined;
     throw e;
   }
+}
+
+let shader: MatMulShader = (() => {
+  const chosen = setting("QA_WEBGPU_MATMUL") ?? "tiled-prefetch";
+  if (!(MATMUL_SHADERS as string[]).includes(chosen)) {
+    throw new Error(`QA_WEBGPU_MATMUL=${chosen}: expected one of ${MATMUL_SHADERS.join(", ")}`);
+  }
+  return chosen as MatMulShader;
 })();
 
 /** The shader the products that follow go through. */
@@ -199,14 +204,9 @@ const SPLIT_K_FROM = 2048;
  * weight gradients from 28.3 to 22.6 ms a step (105 → 109 examples/s, twice each).
  */
 const SPLIT_FILL = (() => {
-  try {
-    const fill = Number(Deno.env.get("QA_WEBGPU_SPLIT_FILL") ?? 4 * TARGET_WORKGROUPS);
-    if (!(fill >= 1)) throw new Error("QA_WEBGPU_SPLIT_FILL: expected a number of workgroups");
-    return fill;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) return 4 * TARGET_WORKGROUPS;
-    throw e;
-  }
+  const fill = Number(setting("QA_WEBGPU_SPLIT_FILL") ?? 4 * TARGET_WORKGROUPS);
+  if (!(fill >= 1)) throw new Error("QA_WEBGPU_SPLIT_FILL: expected a number of workgroups");
+  return fill;
 })();
 
 /**
@@ -287,6 +287,13 @@ class TiledMatMulProgram extends ProductProgram {
     };
     // A's rows run along storage when it is transposed, B's columns when it is not.
     const slots = [...slotsOf("A", bm, this.transposeA), ...slotsOf("B", bn, !this.transposeB)];
+    // The products of one tile: bk steps along k.
+    const products = [...Array(bk).keys()].map((kk) =>
+      this.blocked ? this.blockedStep(kk) : `{
+          ${rows.map((i) => `let x${i} = As[${kk * bm} + ly + ${16 * i}];`).join(" ")}
+          ${cols.map((j) => `let y${j} = Bs[${kk * bn} + lx + ${16 * j}];`).join(" ")}
+          ${pairs.map(([i, j]) => `c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`).join(" ")} }`
+    ).join("\n");
     // Without prefetch: load this tile, then multiply. With it: store the tile fetched during the
     // previous products, fetch the next one, multiply.
     const tileLoop = this.prefetch
@@ -296,21 +303,15 @@ class TiledMatMulProgram extends ProductProgram {
           workgroupBarrier();
           let kNext = k0 + ${bk};
           ${slots.map((x) => `${x.reg} = ${x.fetch("kNext")};`).join("\n")}
-          STEPS
+          ${products}
           workgroupBarrier();
         }`
       : `for (var k0 = kBegin; k0 < kEnd; k0 += ${bk}) {
           ${slots.map((x) => `${x.cell} = ${x.fetch("k0")};`).join("\n")}
           workgroupBarrier();
-          STEPS
+          ${products}
           workgroupBarrier();
         }`;
-    const steps = [...Array(bk).keys()].map((kk) =>
-      this.blocked ? this.blockedStep(kk) : `{
-          ${rows.map((i) => `let x${i} = As[${kk * bm} + ly + ${16 * i}];`).join(" ")}
-          ${cols.map((j) => `let y${j} = Bs[${kk * bn} + lx + ${16 * j}];`).join(" ")}
-          ${pairs.map(([i, j]) => `c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`).join(" ")} }`
-    );
     const quads = [...Array(tn / 4).keys()];
     const accumulators = this.blocked
       ? rows.flatMap((i) => quads.map((q) => `var c${i}_${q} = vec4<f32>(0.0);`))
@@ -341,7 +342,7 @@ class TiledMatMulProgram extends ProductProgram {
         let bOffset = select(batch, 0, uniforms.batchB == 1) * K * N;
         ${accumulators.join("\n")}
         ${slots.map((x) => x.place).join("\n")}
-        ${tileLoop.replace("STEPS", steps.join("\n"))}
+        ${tileLoop}
         let out = z * M * N;
         ${
       pairs.map(([i, j]) => {
