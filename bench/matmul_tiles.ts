@@ -2,9 +2,10 @@
  * Our webgpu matmul shaders on the products of one DistilBERT training step (batch 16 × 384),
  * each product under every tile candidate: TM × TN outputs per invocation (4 or 8), k split in
  * parts (single products), the four tiled shaders (tiled, vec4, either with prefetch), and the
- * plain shader. Prints, per
- * product, the time of the tile `tileFor` picks and of the best candidate, and both summed over
- * a step (each product as often as a step makes it), so that the tile rule can be checked on a GPU.
+ * plain shader. Prints, per product, the time of the tile `tileFor` picks and of the best
+ * candidate, and both summed over a step (each product as often as a step makes it): where to look
+ * for a better tile rule on a GPU. Products timed alone take longer than inside a training step
+ * (on the H200 up to 5×), so `bench:train` settles a rule.
  *
  *   deno run -A bench/matmul_tiles.ts [--webgpu deno|dawn] [--tokens 6144] [--hidden 768]
  *     [--runs 5] [--json FILE]
@@ -84,16 +85,19 @@ function candidates(batch: number, k: number): [string, MatMulShader, TileShape 
     for (const tm of [4, 8] as const) {
       for (const tn of [4, 8] as const) {
         for (const splits of splitsOf) {
-          list.push([`${shader} ${tm}×${tn}${splits > 1 ? ` k/${splits}` : ""}`, shader, {
-            tm,
-            tn,
-            splits,
-          }]);
+          const tile = { tm, tn, splits };
+          list.push([`${shader} ${tileName(tile)}`, shader, tile]);
         }
       }
     }
   }
   return list;
+}
+
+/** "8×4", "8×8 k/3": outputs per invocation and the parts of k; "plain" for the plain shader. */
+function tileName(tile: TileShape | null): string {
+  if (!tile) return "plain";
+  return `${tile.tm}×${tile.tn}${tile.splits > 1 ? ` k/${tile.splits}` : ""}`;
 }
 
 /**
@@ -141,7 +145,6 @@ for (const p of PRODUCTS) {
   const n = p.transposeB ? p.b.at(-2)! : p.b.at(-1)!;
   useMatMulShader(chosen);
   const picked = tileFor(batch, m, n, k); // on the chosen shader (QA_WEBGPU_MATMUL)
-  forceTile(undefined);
   const pickedMs = await time(a, b, p);
   let best: [string, number] = ["", Infinity];
   for (const [name, shader, tile] of candidates(batch, k)) {
@@ -156,9 +159,7 @@ for (const p of PRODUCTS) {
   tf.dispose([a, b]);
   pickedTotal += pickedMs * p.perStep;
   bestTotal += best[1] * p.perStep;
-  const pickedName = picked
-    ? `${picked.tm}×${picked.tn}${picked.splits > 1 ? ` k/${picked.splits}` : ""}`
-    : "plain";
+  const pickedName = tileName(picked);
   const tflops = (2 * batch * m * n * k) / (best[1] * 1e9);
   console.log(
     `${p.name.padEnd(18)} ${JSON.stringify(p.a).padEnd(14)} ${JSON.stringify(p.b).padEnd(14)} ` +
