@@ -14,7 +14,8 @@
 #              of a DistilBERT step), then bench:train --shapes distilbert with each tiled
 #              shader QA_GPU_SHADERS names (tiled-prefetch vec4-prefetch tiled-prefetch)
 #   speed      (the reference pack): the matmul test; bench:train --shapes distilbert, 20 steps,
-#              with the defaults and with QA_GPU_VARIANT's settings, twice each; the reference
+#              with the defaults and with QA_GPU_VARIANT's settings (QA_WEBGPU_MATMUL=vec4-prefetch;
+#              the second session ran QA_WEBGPU_SPLIT_FILL=1056), twice each; the reference
 #              run with qa predict and evaluate; bench/matmul_tiles.ts
 # With both packs built here (QA_GPU_PACK=build/gpu-tests tools/gpu_pack.sh tests, likewise
 # build/gpu-ref reference), two run-tool calls back to back on the warm machine:
@@ -41,6 +42,13 @@ step() {
   local rc=$?
   echo "== $name: exit $rc after $((SECONDS - started)) s (limit $limit s)" | tee -a "$out/summary.txt"
   tail -n 25 "$out/$name.txt"
+}
+
+# bench_for STEPS: sets `bench` to bench:train on the distilbert shape (QA_GPU_BENCH_SHAPES and
+# QA_GPU_BENCH_STEPS override) with PyTorch on CUDA beside it; callers add --webgpu.
+bench_for() {
+  bench=(deno task bench:train --backend webgpu --peer-device cuda
+    --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-$1}")
 }
 
 # reference_run: README's reference run on webgpu (Deno's WebGPU), then qa predict (v2) and qa
@@ -79,8 +87,7 @@ tests)
     lib/model/kernels/bias_gelu_test.ts lib/model/kernels/residual_layer_norm_test.ts \
     lib/model/kernels/dropout_webgpu_test.ts lib/model/kernels/column_sums_webgpu_test.ts \
     lib/model/kernels/squared_sum_webgpu_test.ts
-  bench=(deno task bench:train --backend webgpu --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}"
-    --steps "${QA_GPU_BENCH_STEPS:-5}" --peer-device cuda)
+  bench_for 5
   step 110 bench-deno "${bench[@]}" --webgpu deno
   step 110 bench-vec4 env QA_WEBGPU_MATMUL=vec4-prefetch "${bench[@]}" --webgpu deno
   step 60 probe bash -c 'deno run -A bench/webgpu_probe.ts --webgpu deno &&
@@ -101,9 +108,8 @@ tests)
 reference)
   # Our matmul shaders and their speed first (quick), then the reference run.
   step 90 matmul-test deno test -A lib/model/kernels/matmul_webgpu_test.ts
-  bench=(deno task bench:train --backend webgpu --webgpu deno --peer-device cuda
-    --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}")
-  step 110 bench-tiled "${bench[@]}"
+  bench_for 5
+  step 110 bench-tiled "${bench[@]}" --webgpu deno
   reference_run
   # Predict, an eval-loss pass, predict again in one process: do the predictions change?
   # shellcheck disable=SC2016
@@ -113,26 +119,24 @@ reference)
 tiles)
   step 240 matmul-tiles deno run -A bench/matmul_tiles.ts --json "$out/matmul-tiles.json" \
     ${QA_GPU_TILES_ARGS:-}
-  bench=(deno task bench:train --backend webgpu --webgpu deno --peer-device cuda
-    --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-5}")
+  bench_for 5
   # A shader named twice runs twice (bench-NAME-2.txt): the figure's spread from run to run.
   for shader in ${QA_GPU_SHADERS:-tiled-prefetch vec4-prefetch tiled-prefetch}; do
     name=bench-$shader
     [ -e "$out/$name.txt" ] && name=$name-2
-    step 80 "$name" env QA_WEBGPU_MATMUL="$shader" "${bench[@]}"
+    step 80 "$name" env QA_WEBGPU_MATMUL="$shader" "${bench[@]}" --webgpu deno
   done
   ;;
 speed)
   # The default shaders against a variant (QA_GPU_VARIANT, env assignments), twice each, 20 steps
   # a figure; the reference run; the tile candidates last, so that a slow end costs only them.
   step 60 matmul-test deno test -A lib/model/kernels/matmul_webgpu_test.ts
-  bench=(deno task bench:train --backend webgpu --webgpu deno --peer-device cuda
-    --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-20}")
-  variant=${QA_GPU_VARIANT:-QA_WEBGPU_SPLIT_FILL=1056}
-  for round in 1 2; do
-    step 60 bench "${bench[@]}"
+  bench_for 20
+  variant=${QA_GPU_VARIANT:-QA_WEBGPU_MATMUL=vec4-prefetch}
+  for _ in 1 2; do
+    step 60 bench "${bench[@]}" --webgpu deno
     # shellcheck disable=SC2086 # the variant is a list of assignments
-    step 60 bench env $variant "${bench[@]}"
+    step 60 bench env $variant "${bench[@]}" --webgpu deno
   done
   reference_run
   step 70 matmul-tiles deno run -A bench/matmul_tiles.ts ${QA_GPU_TILES_ARGS:-}
