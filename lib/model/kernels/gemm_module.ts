@@ -1,9 +1,15 @@
 // The WebAssembly module of our float32 matrix product (see gemm.ts), written out as bytes here:
-// register-blocked micro-kernels that keep a 6 × 8 block of the product in 12 SIMD registers and
+// register-blocked micro-kernels that keep a 4 × 8 block of the product in 8 SIMD registers and
 // add one rank-1 update per step of k with fused multiply-adds (relaxed SIMD's f32x4.relaxed_madd,
 // a single FMA instruction on x86-64 and ARM64). XNNPACK's wasm build in tfjs-backend-wasm has no
 // relaxed SIMD, so its products need a multiply and an add per step and run at about half the
 // speed. Where the engine lacks relaxed SIMD, the same kernels are built with a multiply and an add.
+//
+// Deno does not enable V8's WebAssembly trap handler (denoland/deno#35658), so every load carries
+// an explicit bounds check (two or three more instructions). The block kernel therefore reads A's
+// four values at a step of k as one vector and splats them by shuffles: three loads a step (A, two
+// halves of B's row) for 8 FMAs, where a broadcast per row of a 6 × 8 block took eight for 12, and
+// the kernel stays bound by its FMAs rather than by the instructions around them.
 //
 // The module imports the memory of tfjs-backend-wasm, so it works on tensors in place.
 import {
@@ -16,6 +22,7 @@ import {
   heapModuleBytes,
   I32,
   i32,
+  laneSplat,
   load,
   OP,
   set,
@@ -26,8 +33,8 @@ import {
   V128,
 } from "./wasm_emit.ts";
 
-/** Rows of the product a micro-kernel call computes, at most. */
-export const ROWS = 6;
+/** Rows of a block of the product (the block kernel's). Fewer rows at the end: `rows1` … `rows3`. */
+export const ROWS = 4;
 /** Columns of the product a micro-kernel call computes (two 4-lane vectors). */
 export const COLUMNS = 8;
 /** Steps of k per turn of the micro-kernels' loop (a power of 2). */
@@ -40,12 +47,14 @@ type Kernel = Pick<HeapFunction, "locals" | "body">;
  * C[rows, 0..8) (+)= A[rows, 0..k) · Bp. A is packed (`packA`: for each step of k, the block's
  * `rowCount` values; blocks one after another), Bp is a panel of k × 8 floats (8 columns of B, row
  * after row) and C rows are `ldc` bytes apart. With `accumulate` the product is added to C,
- * otherwise it replaces it. Blocks follow each other down C.
+ * otherwise it replaces it. Blocks follow each other down C. With `vectorA` (4 rows) a step's
+ * values of A are one vector load, splat by shuffles; otherwise each is a broadcast load.
  */
 function rowsKernel(
   rowCount: number,
   fma: boolean,
   unroll: number,
+  vectorA = false,
 ): Kernel {
   const [ap, bp, c, ldc, k, accumulate, blocks] = [0, 1, 2, 3, 4, 5, 6];
   let next = 7;
@@ -55,7 +64,8 @@ function rowsKernel(
   const acc = Array.from({ length: rowCount }, () => [next++, next++]); // v128
   const b = [next++, next++];
   const av = next++;
-  const locals: [number, number][] = [[3, I32], [2 * rowCount + 3, V128]];
+  const aStep = next++; // vectorA: the step's values of A
+  const locals: [number, number][] = [[3, I32], [2 * rowCount + 4, V128]];
   const { body, emit } = bodyBuilder();
   const row = (r: number) => [...get(c), ...get(ldc), ...i32(r), OP.i32Mul, OP.i32Add];
   emit([OP.loop, EMPTY_BLOCK]); // over blocks of rows
@@ -72,9 +82,11 @@ function rowsKernel(
   emit(get(bp), get(k), i32(32), [OP.i32Mul], [OP.i32Add], set(end));
   // One rank-1 update: the u-th step of k from `panel` and `ap`.
   const update = (u: number) => {
+    if (vectorA) emit(get(ap), load(16 * u), set(aStep));
     for (let j = 0; j < 2; j++) emit(get(panel), load(32 * u + 16 * j), set(b[j]));
     for (let r = 0; r < rowCount; r++) {
-      emit(get(ap), splat(4 * (rowCount * u + r)), set(av));
+      if (vectorA) emit(get(aStep), get(aStep), laneSplat(r), set(av));
+      else emit(get(ap), splat(4 * (rowCount * u + r)), set(av));
       for (let j = 0; j < 2; j++) {
         if (fma) {
           emit(get(av), get(b[j]), get(acc[r][j]), simd(SIMD.f32x4RelaxedMadd), set(acc[r][j]));
@@ -186,14 +198,20 @@ function packTransposedKernel(): Kernel {
 }
 
 /**
- * The module's bytes: exports `rows1` … `rows6` (`rowsKernel`), `packA1` … `packA6`
+ * The module's bytes: exports `block` (`rowsKernel` on blocks of `ROWS` rows, A read as vectors),
+ * `rows1` … `rows${ROWS - 1}` (the rows left below the last block), `packA1` … `packA${ROWS}`
  * (`packAKernel`), `pack` and `packTransposed`, and imports `env.memory`. `fma` selects relaxed
  * SIMD's fused multiply-add.
  */
 export function gemmModuleBytes(fma: boolean, unroll = UNROLL): Uint8Array<ArrayBuffer> {
   const rowCounts = Array.from({ length: ROWS }, (_, i) => i + 1);
   return heapModuleBytes([
-    ...rowCounts.map((r) => ({ name: `rows${r}`, params: 7, ...rowsKernel(r, fma, unroll) })),
+    { name: "block", params: 7, ...rowsKernel(ROWS, fma, unroll, true) },
+    ...rowCounts.slice(0, -1).map((r) => ({
+      name: `rows${r}`,
+      params: 7,
+      ...rowsKernel(r, fma, unroll),
+    })),
     ...rowCounts.map((r) => ({ name: `packA${r}`, params: 6, ...packAKernel(r) })),
     { name: "pack", params: 5, ...packKernel() },
     { name: "packTransposed", params: 5, ...packTransposedKernel() },

@@ -38,7 +38,9 @@ Deno.test("gemm equals a float64 product across block edges, transposed operands
   const { k: kBlock, m: mBlock, n: nBlock } = BLOCKS;
   const shapes = [
     [1, 1, 8],
-    [7, 5, 16], // rows: one block of 6 and a rest of 1
+    [5, 5, 16], // rows: one block of 4 and a rest of 1
+    [6, 3, 8], // … of 2
+    [7, 9, 16], // … of 3
     [mBlock + 5, kBlock + 3, nBlock + 8], // every dimension one block and a bit
     [2 * mBlock, 2 * kBlock, 24],
   ];

@@ -35,6 +35,8 @@ export const SIMD = {
   load: 0x00,
   load32Splat: 0x09,
   store: 0x0b,
+  /** Followed by 16 lane indices. */
+  i8x16Shuffle: 0x0d,
   i32x4Splat: 0x11,
   f32x4Add: 0xe4,
   f32x4Mul: 0xe6,
@@ -89,6 +91,11 @@ export const simd = (op: number) => [OP.simd, ...uleb(op)];
 export const load = (offset: number) => [...simd(SIMD.load), 4, ...uleb(offset)];
 export const store = (offset: number) => [...simd(SIMD.store), 4, ...uleb(offset)];
 export const splat = (offset: number) => [...simd(SIMD.load32Splat), 2, ...uleb(offset)];
+/** A shuffle of the vector on the stack with itself: lane `lane` (f32) copied to all four. */
+export const laneSplat = (lane: number) => [
+  ...simd(SIMD.i8x16Shuffle),
+  ...Array.from({ length: 16 }, (_, i) => 4 * lane + (i % 4)),
+];
 export const f32Load = (offset: number) => [OP.f32Load, 2, ...uleb(offset)];
 export const f32Store = (offset: number) => [OP.f32Store, 2, ...uleb(offset)];
 
