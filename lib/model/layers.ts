@@ -26,16 +26,43 @@ export function linear(x: tf.Tensor, weights: Weights, prefix: string): tf.Tenso
   return y.reshape([...x.shape.slice(0, -1), outFeatures]);
 }
 
-/** `torch.nn.LayerNorm` over the last axis (biased variance, as PyTorch). */
+/**
+ * `torch.nn.LayerNorm` over the last axis (biased variance, as PyTorch). The gradient is written
+ * out (dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·γ): tfjs's own, through moments, is
+ * about twenty kernels and builds `ones(x.shape)` in JavaScript for each Mean.
+ */
 export function layerNorm(
   x: tf.Tensor,
   weights: Weights,
   prefix: string,
   eps: number,
 ): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  const normalized = x.sub(mean).mul(tf.rsqrt(variance.add(eps)));
-  return normalized.mul(weight(weights, `${prefix}.weight`)).add(weight(weights, `${prefix}.bias`));
+  const gamma = weight(weights, `${prefix}.weight`);
+  const beta = weight(weights, `${prefix}.bias`);
+  const norm = (input: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const { mean, variance } = tf.moments(input, -1, true);
+    const rstd = tf.rsqrt(variance.add(eps));
+    const normalized = input.sub(mean).mul(rstd);
+    save([normalized, rstd, g]);
+    return {
+      value: normalized.mul(g).add(b),
+      gradFunc: (dy: tf.Tensor, [xHat, r, saved]: tf.Tensor[]) => {
+        const rows = Array.from({ length: dy.rank - 1 }, (_, axis) => axis);
+        const scaled = dy.mul(saved);
+        const dx = scaled.sub(scaled.mean(-1, true))
+          .sub(xHat.mul(scaled.mul(xHat).mean(-1, true)))
+          .mul(r);
+        return [dx, dy.mul(xHat).sum(rows), dy.sum(rows)];
+      },
+    };
+  };
+  // customGrad is typed for one input; it passes every tensor argument through, here three.
+  const run = tf.customGrad(norm as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    input: tf.Tensor,
+    g: tf.Tensor,
+    b: tf.Tensor,
+  ) => tf.Tensor;
+  return run(x, gamma, beta);
 }
 
 /** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's default. */
