@@ -19,6 +19,19 @@ import {
   type ProbeSizes,
 } from "../lib/model/kernels/probe.ts";
 import type { Product } from "./product.ts";
+import {
+  bodyBuilder,
+  EMPTY_BLOCK,
+  get,
+  heapModuleBytes,
+  i32,
+  OP,
+  set,
+  SIMD,
+  simd,
+  store,
+  V128,
+} from "../lib/model/kernels/wasm_emit.ts";
 
 const quick = Deno.args.includes("--quick");
 
@@ -89,6 +102,49 @@ function productTimes(): number[] {
   });
 }
 
+/** Floating-point operations of a product: 2 · batch · m · k · n. */
+function flops({ a, b, transposeA, transposeB }: Product): number {
+  const [rows, depth] = a.slice(-2);
+  const [m, k] = transposeA ? [depth, rows] : [rows, depth];
+  const n = transposeB ? b.at(-2)! : b.at(-1)!;
+  const batch = a.slice(0, -2).reduce((x, y) => x * y, 1);
+  return 2 * batch * m * k * n;
+}
+
+/**
+ * GFLOP/s of a wasm loop of nothing but fused multiply-adds on 12 independent accumulators (no
+ * loads, so no bounds checks): what one core can do with 128-bit wasm SIMD, the products' ceiling.
+ */
+function fmaCeiling(): number {
+  const accumulators = 12;
+  const acc = Array.from({ length: accumulators }, (_, i) => 3 + i);
+  const [count, x, y] = [0, 1, 2];
+  const { body, emit } = bodyBuilder();
+  for (const r of [x, y, ...acc]) emit(i32(r), simd(SIMD.i32x4Splat), set(r));
+  emit([OP.loop, EMPTY_BLOCK]);
+  for (let unrolled = 0; unrolled < 4; unrolled++) {
+    for (const r of acc) emit(get(x), get(y), get(r), simd(SIMD.f32x4RelaxedMadd), set(r));
+  }
+  emit(get(count), i32(1), [OP.i32Sub], set(count), get(count), [OP.brIf, 0], [OP.end]);
+  for (const r of acc) emit(i32(0), get(r), store(0)); // keep the results alive
+  const bytes = heapModuleBytes([{
+    name: "fma",
+    params: 1,
+    locals: [[2 + accumulators, V128]],
+    body,
+  }]);
+  if (!WebAssembly.validate(bytes)) return NaN; // no relaxed SIMD
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const fma = exports.fma as (count: number) => void;
+  for (let i = 0; i < 20_000; i++) fma(100); // until V8 has optimized it (no on-stack replacement)
+  const [calls, steps] = [1000, 20_000];
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) fma(steps);
+  const seconds = (performance.now() - started) / 1000;
+  return calls * steps * 4 * accumulators * 4 * 2 / seconds / 1e9;
+}
+
 /** Embedding gradient of a 30522 × 128 table for 32 × 384 ids. */
 function segmentSumTime(numSegments = 30522, runs = 5): number {
   const rows = tf.randomNormal([32 * 384, 128]);
@@ -114,19 +170,23 @@ function layerTime(s: ProbeSizes, runs: number): { ms: number; loss: number } {
 
 console.log(`backend: ${await initBackend("wasm")} (${navigator.hardwareConcurrency} cores)\n`);
 
-console.log("BatchMatMul                     stock         ours   speed-up");
+console.log(
+  `FMA-only wasm loop (128-bit relaxed SIMD, one core): ${fmaCeiling().toFixed(1)} GFLOP/s\n`,
+);
+console.log("BatchMatMul                     stock         ours   speed-up   ours GFLOP/s");
 registerCustomKernels({ matMul: false, segmentSum: true });
 const before = productTimes();
 registerCustomKernels({ matMul: true, segmentSum: true });
 const after = productTimes();
-PRODUCTS.forEach(({ name, a, b, transposeA, transposeB }, i) => {
+PRODUCTS.forEach((product, i) => {
+  const { name, a, b, transposeA, transposeB } = product;
   const label = `${name} ${a.join("×")}${transposeA ? "ᵀ" : ""} · ${b.join("×")}${
     transposeB ? "ᵀ" : ""
   }`;
   console.log(
     `${label}\n${"".padEnd(24)}${ms(before[i])}  ${ms(after[i])}  ${
       (before[i] / after[i]).toFixed(1).padStart(6)
-    }×`,
+    }×  ${(flops(product) / after[i] / 1e6).toFixed(1).padStart(12)}`,
   );
 });
 
