@@ -20,6 +20,9 @@ interface Gemm {
   block: Kernel;
   rows: Kernel[];
   packA: Kernel[];
+  /** `packA` of whole blocks: A's rows apart (steps adjacent), or Aᵀ's (rows adjacent). */
+  packBlockRows: Kernel;
+  packBlockColumns: Kernel;
   pack: Kernel;
   packTransposed: Kernel;
 }
@@ -44,7 +47,9 @@ function instance(backend: WasmBackend): Gemm | null {
     gemm = {
       block: exports.block,
       rows: Array.from({ length: ROWS }, (_, r) => exports[`rows${r}`]),
-      packA: Array.from({ length: ROWS + 1 }, (_, r) => exports[`packA${r}`]),
+      packBlockRows: exports.packBlockRows,
+      packBlockColumns: exports.packBlockColumns,
+      packA: Array.from({ length: ROWS }, (_, r) => exports[`packA${r}`]),
       pack: exports.pack,
       packTransposed: exports.packTransposed,
     };
@@ -80,7 +85,10 @@ export function gemm(
   transposeA = false,
   transposeB = false,
 ): void {
-  const { block, rows, packA, pack, packTransposed } = instance(backend)!;
+  const { block, rows, packA, packBlockRows, packBlockColumns, pack, packTransposed } = instance(
+    backend,
+  )!;
+  const packBlocks = transposeA ? packBlockColumns : packBlockRows;
   const kBlock = Math.min(k, BLOCKS.k);
   const packedB = backend.wasm._malloc(kBlock * Math.min(n, BLOCKS.n) * 4);
   const packedA = backend.wasm._malloc(kBlock * Math.min(m, BLOCKS.m) * 4);
@@ -99,7 +107,7 @@ export function gemm(
           const blocks = Math.floor(mc / ROWS);
           const rest = mc % ROWS;
           const aBlock = a + i0 * rowStride + k0 * kStride;
-          if (blocks > 0) packA[ROWS](aBlock, rowStride, kStride, kc, blocks, packedA);
+          if (blocks > 0) packBlocks(aBlock, rowStride, kStride, kc, blocks, packedA);
           const restA = packedA + blocks * ROWS * kc * 4;
           const restRow = blocks * ROWS;
           if (rest > 0) {

@@ -26,6 +26,7 @@ import {
   load,
   OP,
   set,
+  shuffle,
   SIMD,
   simd,
   splat,
@@ -147,6 +148,58 @@ function packAKernel(rowCount: number): Kernel {
 }
 
 /**
+ * `packA` for blocks of `ROWS` (4) rows with vector loads and stores. `transposed` (A stored as
+ * Aᵀ, so a step's four rows are adjacent, `kStride` bytes apart): one load and one store a step.
+ * Otherwise (rows `rowStride` bytes apart, steps adjacent): four steps of the four rows at a
+ * time, transposed in registers by shuffles, then the steps left one value at a time.
+ */
+function packVectorKernel(transposed: boolean): Kernel {
+  const [a, rowStride, kStride, k, blocks, out] = [0, 1, 2, 3, 4, 5];
+  const [source, left] = [6, 7];
+  const [r0, r1, r2, r3, low01, low23, high01, high23] = [8, 9, 10, 11, 12, 13, 14, 15];
+  const locals: [number, number][] = [[2, I32], [8, V128]];
+  const { body, emit } = bodyBuilder();
+  const rowAt = (r: number) => [...get(source), ...get(rowStride), ...i32(r), OP.i32Mul, OP.i32Add];
+  emit([OP.loop, EMPTY_BLOCK]); // over blocks
+  emit(get(a), set(source), get(k), set(left));
+  if (transposed) {
+    emit([OP.loop, EMPTY_BLOCK]); // over k: the block's four rows are one vector
+    emit(get(out), get(source), load(0), store(0));
+    emit(get(out), i32(16), [OP.i32Add], set(out));
+    emit(get(source), get(kStride), [OP.i32Add], set(source));
+    emit(get(left), i32(1), [OP.i32Sub], set(left));
+    emit(get(left), [OP.i32Eqz], [OP.i32Eqz], [OP.brIf, 0], [OP.end]);
+  } else {
+    // Four steps at a time: rows r0..r3 hold A[row, kk..kk+4); the 4 × 4 transpose gives, for
+    // each step, the four rows' values.
+    emit(get(left), i32(4), [OP.i32GeU], [OP.if, EMPTY_BLOCK], [OP.loop, EMPTY_BLOCK]);
+    [r0, r1, r2, r3].forEach((r, i) => emit(rowAt(i), load(0), set(r)));
+    emit(get(r0), get(r1), shuffle([0, 4, 1, 5]), set(low01));
+    emit(get(r2), get(r3), shuffle([0, 4, 1, 5]), set(low23));
+    emit(get(r0), get(r1), shuffle([2, 6, 3, 7]), set(high01));
+    emit(get(r2), get(r3), shuffle([2, 6, 3, 7]), set(high23));
+    emit(get(out), get(low01), get(low23), shuffle([0, 1, 4, 5]), store(0));
+    emit(get(out), get(low01), get(low23), shuffle([2, 3, 6, 7]), store(16));
+    emit(get(out), get(high01), get(high23), shuffle([0, 1, 4, 5]), store(32));
+    emit(get(out), get(high01), get(high23), shuffle([2, 3, 6, 7]), store(48));
+    emit(get(out), i32(64), [OP.i32Add], set(out));
+    emit(get(source), i32(16), [OP.i32Add], set(source));
+    emit(get(left), i32(4), [OP.i32Sub], set(left));
+    emit(get(left), i32(4), [OP.i32GeU], [OP.brIf, 0], [OP.end], [OP.end]);
+    emit(get(left), [OP.i32Eqz], [OP.i32Eqz], [OP.if, EMPTY_BLOCK], [OP.loop, EMPTY_BLOCK]);
+    for (let r = 0; r < ROWS; r++) emit(get(out), rowAt(r), f32Load(0), f32Store(4 * r));
+    emit(get(out), i32(16), [OP.i32Add], set(out));
+    emit(get(source), i32(4), [OP.i32Add], set(source));
+    emit(get(left), i32(1), [OP.i32Sub], set(left));
+    emit(get(left), [OP.i32Eqz], [OP.i32Eqz], [OP.brIf, 0], [OP.end], [OP.end]);
+  }
+  emit(get(a), get(rowStride), i32(ROWS), [OP.i32Mul], [OP.i32Add], set(a));
+  emit(get(blocks), i32(1), [OP.i32Sub], set(blocks));
+  emit(get(blocks), [OP.i32Eqz], [OP.i32Eqz], [OP.brIf, 0], [OP.end]);
+  return { locals, body };
+}
+
+/**
  * `pack(b, ldb, k, panels, out)`: copies B[0..k, 0..8·panels) (rows `ldb` bytes apart) into
  * panels of k × 8 floats, one after another at `out`.
  */
@@ -199,20 +252,23 @@ function packTransposedKernel(): Kernel {
 
 /**
  * The module's bytes: exports `block` (`rowsKernel` on blocks of `ROWS` rows, A read as vectors),
- * `rows1` … `rows${ROWS - 1}` (the rows left below the last block), `packA1` … `packA${ROWS}`
- * (`packAKernel`), `pack` and `packTransposed`, and imports `env.memory`. `fma` selects relaxed
- * SIMD's fused multiply-add.
+ * `packBlockRows` and `packBlockColumns` (`packVectorKernel`: A packed for `block`), and for the
+ * rows left below the last block `rows1` … `rows${ROWS - 1}` and `packA1` … `packA${ROWS - 1}`
+ * (`packAKernel`), then `pack` and `packTransposed`; it imports `env.memory`. `fma` selects
+ * relaxed SIMD's fused multiply-add.
  */
 export function gemmModuleBytes(fma: boolean, unroll = UNROLL): Uint8Array<ArrayBuffer> {
-  const rowCounts = Array.from({ length: ROWS }, (_, i) => i + 1);
+  const restCounts = Array.from({ length: ROWS - 1 }, (_, i) => i + 1);
   return heapModuleBytes([
     { name: "block", params: 7, ...rowsKernel(ROWS, fma, unroll, true) },
-    ...rowCounts.slice(0, -1).map((r) => ({
+    ...restCounts.map((r) => ({
       name: `rows${r}`,
       params: 7,
       ...rowsKernel(r, fma, unroll),
     })),
-    ...rowCounts.map((r) => ({ name: `packA${r}`, params: 6, ...packAKernel(r) })),
+    ...restCounts.map((r) => ({ name: `packA${r}`, params: 6, ...packAKernel(r) })),
+    { name: "packBlockRows", params: 6, ...packVectorKernel(false) },
+    { name: "packBlockColumns", params: 6, ...packVectorKernel(true) },
     { name: "pack", params: 5, ...packKernel() },
     { name: "packTransposed", params: 5, ...packTransposedKernel() },
   ]);

@@ -91,11 +91,16 @@ export const simd = (op: number) => [OP.simd, ...uleb(op)];
 export const load = (offset: number) => [...simd(SIMD.load), 4, ...uleb(offset)];
 export const store = (offset: number) => [...simd(SIMD.store), 4, ...uleb(offset)];
 export const splat = (offset: number) => [...simd(SIMD.load32Splat), 2, ...uleb(offset)];
-/** A shuffle of the vector on the stack with itself: lane `lane` (f32) copied to all four. */
-export const laneSplat = (lane: number) => [
+/**
+ * A shuffle of the two vectors on the stack by f32 lanes: lane i of the result is `lanes[i]` of
+ * the two inputs' eight (0–3 the first, 4–7 the second).
+ */
+export const shuffle = (lanes: number[]) => [
   ...simd(SIMD.i8x16Shuffle),
-  ...Array.from({ length: 16 }, (_, i) => 4 * lane + (i % 4)),
+  ...lanes.flatMap((lane) => [0, 1, 2, 3].map((byte) => 4 * lane + byte)),
 ];
+/** A shuffle of the vector on the stack with itself: lane `lane` (f32) copied to all four. */
+export const laneSplat = (lane: number) => shuffle([lane, lane, lane, lane]);
 export const f32Load = (offset: number) => [OP.f32Load, 2, ...uleb(offset)];
 export const f32Store = (offset: number) => [OP.f32Store, 2, ...uleb(offset)];
 
