@@ -65,17 +65,11 @@ export function layerNorm(
   return run(x, gamma, beta);
 }
 
-/** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's default. */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return x.mul(0.5).mul(tf.erf(x.mul(Math.SQRT1_2)).add(1));
-}
-
 /**
- * `gelu(linear(x, ...))`, the feed-forward block's first half. On webgpu the bias and GELU are
- * one kernel after the product; elsewhere exactly those ops.
+ * `gelu(linear(x, ...))`, the feed-forward block's first half: the product, then bias and GELU
+ * in one kernel each way where the backend has it (webgpu, wasm), elsewhere exactly those ops.
  */
 export function linearGelu(x: tf.Tensor, weights: Weights, prefix: string): tf.Tensor {
-  if (tf.getBackend() !== "webgpu") return gelu(linear(x, weights, prefix));
   const w = weight(weights, `${prefix}.weight`);
   const [outFeatures, inFeatures] = w.shape as [number, number];
   const product = tf.matMul(x.reshape([-1, inFeatures]), w, false, true);

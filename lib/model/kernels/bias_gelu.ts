@@ -1,7 +1,8 @@
-// gelu(x + b), the feed-forward block's activation after its first Linear, as one webgpu kernel,
-// and its gradient dy·gelu'(x + b) as another (the bias's gradient sums that over rows). Unfused
-// that is the bias Add and five kernels of GELU forward (Mul, Mul, Erf, Add, Mul), more backward,
-// each a pass over batch × length × intermediate floats. Other backends run the unfused ops.
+// gelu(x + b), the feed-forward block's activation after its first Linear, as one kernel, and its
+// gradient dy·gelu'(x + b) as another (the bias's gradient sums that over rows): WGSL on webgpu,
+// our wasm module on wasm (gelu_wasm.ts; rows of a multiple of 4 floats). Unfused that is the
+// bias Add and five kernels of GELU forward (Mul, Mul, Erf, Add, Mul), more backward, each a pass
+// over batch × length × intermediate floats. Other backends run the unfused ops.
 //
 // WGSL has no erf: ERF_WGSL is Eigen's (and XLA's) rational approximation for float32, odd so that
 // it stays accurate relative to small arguments (within 4.3e-7 of erf everywhere, measured in
@@ -11,6 +12,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import { columnSumsWebGPU } from "./column_sums_webgpu.ts";
+import { geluModuleBytes } from "./gelu_wasm.ts";
+import { heapInstance, heapOffset, type WasmBackend } from "./wasm_internals.ts";
 import type { WebGPUBackendLike } from "./webgpu_backend.ts";
 import { runWgsl, type WgslSpec } from "./wgsl_program.ts";
 
@@ -80,6 +83,27 @@ function elementwise(spec: WgslSpec): KernelFunc {
   };
 }
 
+let wasmBytes: Uint8Array | undefined;
+
+/** Our module on a wasm backend's heap; null where the backend does not expose it. */
+function geluWasm(backend: WasmBackend) {
+  return heapInstance(backend, wasmBytes ??= geluModuleBytes());
+}
+
+/** The wasm kernels: `inputs` (x, b[, dy]) and the output by heap offset, then rows and columns. */
+function wasmKernel(name: "biasGelu" | "biasGeluGrad"): KernelFunc {
+  return ({ inputs, backend }) => {
+    const { x, b, dy } = inputs as Record<string, TensorInfo>;
+    const wasm = backend as unknown as WasmBackend;
+    const out = wasm.makeOutput(x.shape, "float32");
+    const cols = x.shape[x.shape.length - 1];
+    const rows = tf.util.sizeFromShape(x.shape) / cols;
+    const offsets = [x, b, ...(dy ? [dy] : []), out].map((t) => heapOffset(wasm, t));
+    geluWasm(wasm)![name](...offsets, rows, cols);
+    return out;
+  };
+}
+
 let registered = false;
 
 function register(): void {
@@ -89,14 +113,35 @@ function register(): void {
   tf.registerKernel({ kernelName: FORWARD, backendName: "webgpu", kernelFunc });
   const gradKernel = elementwise(BACKWARD_SPEC);
   tf.registerKernel({ kernelName: BACKWARD, backendName: "webgpu", kernelFunc: gradKernel });
+  tf.registerKernel({
+    kernelName: FORWARD,
+    backendName: "wasm",
+    kernelFunc: wasmKernel("biasGelu"),
+  });
+  tf.registerKernel({
+    kernelName: BACKWARD,
+    backendName: "wasm",
+    kernelFunc: wasmKernel("biasGeluGrad"),
+  });
   tf.registerGradient({
     kernelName: FORWARD,
     inputsToSave: ["x", "b"],
     gradFunc: (dy, [x, b], attrs) => {
       const dx = tf.engine().runKernel(BACKWARD, { x, b, dy: dy as tf.Tensor }, attrs) as tf.Tensor;
-      return { x: () => dx, b: () => columnSumsWebGPU(dx) };
+      const rows = Array.from({ length: dx.rank - 1 }, (_, axis) => axis);
+      const db = () => tf.getBackend() === "webgpu" ? columnSumsWebGPU(dx) : dx.sum(rows);
+      return { x: () => dx, b: db };
     },
   });
+}
+
+/** Whether the fused kernels take x [..., n] and b [n] on the current backend. */
+function fused(x: tf.Tensor, b: tf.Tensor): boolean {
+  const fits = b.rank === 1 && b.shape[0] === x.shape[x.rank - 1] && x.size > 0;
+  if (!fits || x.dtype !== "float32" || b.dtype !== "float32") return false;
+  if (tf.getBackend() === "webgpu") return true;
+  const wasm = tf.backend() as unknown as WasmBackend;
+  return tf.getBackend() === "wasm" && b.shape[0] % 4 === 0 && geluWasm(wasm) != null;
 }
 
 /** The unfused ops: exact GELU, 0.5·z·(1 + erf(z/√2)), of z = x + b. */
@@ -107,13 +152,11 @@ export function biasGeluOps(x: tf.Tensor, b: tf.Tensor): tf.Tensor {
 
 /**
  * gelu(x + b) with exact GELU (as PyTorch's default), `x` [..., n] and `b` [n]. One kernel each
- * way on webgpu; `maxWorkgroupsX` bounds the first dimension of its dispatch (the device limit by
- * default).
+ * way on webgpu and wasm; `maxWorkgroupsX` bounds the first dimension of a webgpu dispatch (the
+ * device limit by default).
  */
 export function biasGelu(x: tf.Tensor, b: tf.Tensor, maxWorkgroupsX = Infinity): tf.Tensor {
-  const fits = b.rank === 1 && b.shape[0] === x.shape[x.rank - 1];
-  const float = x.dtype === "float32" && b.dtype === "float32";
-  if (tf.getBackend() !== "webgpu" || !fits || !float || x.size === 0) return biasGeluOps(x, b);
+  if (!fused(x, b)) return biasGeluOps(x, b);
   register();
   const attrs = { maxWorkgroupsX } as unknown as tf.NamedAttrMap;
   return tf.engine().runKernel(FORWARD, { x, b }, attrs) as tf.Tensor;

@@ -1,12 +1,10 @@
-// The fused webgpu gelu(x + b) and its gradients against the unfused tfjs ops on the same backend.
-// Needs a WebGPU adapter (llvmpipe in CI).
+// The fused gelu(x + b) and its gradients against the unfused tfjs ops on the same backend and
+// against float64: on wasm, and on webgpu (needs a WebGPU adapter: llvmpipe in CI).
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
 import { values, worst } from "../../../test/values.ts";
 import { initBackend } from "../backend.ts";
 import { biasGelu, biasGeluOps } from "./bias_gelu.ts";
-
-const started = await initBackend("webgpu").catch((e: Error) => e);
 
 /** erf in float64: its Taylor series below 3, erfc's continued fraction above. */
 function erf64(x: number): number {
@@ -24,18 +22,8 @@ function erf64(x: number): number {
   return sum * 2 / Math.sqrt(Math.PI);
 }
 
-Deno.test("webgpu bias + GELU and its gradients equal the unfused tfjs ops", async () => {
-  if (started instanceof Error) {
-    throw new Error(`the webgpu tests need a WebGPU adapter: ${started.message}`);
-  }
-  // Shape of x and the bound on the dispatch's first dimension: the last spreads 3 × 700 × 37
-  // floats over lines of 5 workgroups.
-  const cases: [number[], number][] = [
-    [[7, 37], 1e9],
-    [[2, 5, 512], 1e9],
-    [[3, 13, 130], 1e9],
-    [[3, 700, 37], 5],
-  ];
+/** Each case: the shape of x and the bound on a webgpu dispatch's first dimension. */
+async function checkAgainstOps(cases: [number[], number][]) {
   for (const [shape, maxWorkgroupsX] of cases) {
     const n = shape[shape.length - 1];
     const size = tf.util.sizeFromShape(shape);
@@ -73,4 +61,22 @@ Deno.test("webgpu bias + GELU and its gradients equal the unfused tfjs ops", asy
     assert(dbError <= 1e-5 * dbScale, `${what} gradients of b differ by ${dbError}`);
     tf.dispose([x, b, weights, a, e, dxa, dba, dxe, dbe]);
   }
+}
+
+Deno.test("wasm bias + GELU and its gradients equal the unfused tfjs ops", async () => {
+  await initBackend("wasm");
+  // Rows of a multiple of 4 floats take our kernels; [3, 7, 37] falls back to the ops.
+  await checkAgainstOps([[[7, 36], 0], [[2, 5, 512], 0], [[3, 13, 132], 0], [[3, 7, 37], 0]]);
+});
+
+Deno.test("webgpu bias + GELU and its gradients equal the unfused tfjs ops", async () => {
+  const started = await initBackend("webgpu").catch((e: Error) => e);
+  if (started instanceof Error) {
+    throw new Error(`the webgpu tests need a WebGPU adapter: ${started.message}`);
+  }
+  // The last spreads 3 × 700 × 37 floats over lines of 5 workgroups.
+  await checkAgainstOps([[[7, 37], 1e9], [[2, 5, 512], 1e9], [[3, 13, 130], 1e9], [
+    [3, 700, 37],
+    5,
+  ]]);
 });

@@ -37,9 +37,19 @@ export const SIMD = {
   store: 0x0b,
   /** Followed by 16 lane indices. */
   i8x16Shuffle: 0x0d,
+  /** Followed by the 16 bytes of the constant. */
+  v128Const: 0x0c,
   i32x4Splat: 0x11,
+  f32x4Nearest: 0x6a,
+  i32x4Shl: 0xab,
+  i32x4Add: 0xae,
   f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  f32x4Min: 0xe8,
+  f32x4Max: 0xe9,
+  i32x4TruncSatF32x4S: 0xf8,
   /** Relaxed SIMD: a·b + c, fused where the hardware has FMA. */
   f32x4RelaxedMadd: 0x105,
 };
