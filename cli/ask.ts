@@ -71,7 +71,7 @@ async function ask(args: AskArgs): Promise<void> {
   if (inputs.length === 0) throw new Error("give a question with --question or --questions");
   const missing = inputs.find((input) => input.context === undefined);
   if (missing) throw new Error(`${missing.source}: no context; give --context or --context-file`);
-  await startBackend(args.backend, args.webgpu);
+  await startBackend(args.backend, args.webgpu, args.blas);
   const qa = await QuestionAnsweringPipeline.fromPretrained(args.model, {
     tokenizer: args.tokenizer,
   });

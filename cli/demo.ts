@@ -13,6 +13,7 @@ import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { answerQuestion, predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
 import { defaultArguments, Trainer } from "../lib/train/mod.ts";
+import { backendDetail } from "./model_args.ts";
 import { trainingBar } from "./progress.ts";
 
 const env = (name: string, fallback: string) => Deno.env.get(name) ?? fallback;
@@ -28,7 +29,7 @@ const evalSource = env("QA_EVAL", here("../data/squad-v2.0-sample.json"));
 const output = env("QA_OUTPUT", here("../models/demo"));
 
 const backend = await initBackend(env("QA_BACKEND", "auto") as "auto");
-console.log(`backend: ${backend}`);
+console.log(`backend: ${backend}${backendDetail(backend)}`);
 
 console.log(`1. data: train ${trainSource}, evaluate ${evalSource}`);
 const train = await loadSquad(trainSource);

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { initBackend } from "../lib/model/backend.ts";
+import { activeBlas, BLAS_ENV, initBackend } from "../lib/model/backend.ts";
 import {
   WEBGPU_ENV,
   type WebGPUImplementation,
@@ -12,6 +12,8 @@ export interface ModelArgs {
   backend: "auto" | "wasm" | "cpu" | "node" | "webgpu";
   /** Which WebGPU runs the webgpu backend: Deno's or Dawn's. */
   webgpu: WebGPUImplementation;
+  /** Where wasm's matrix products run: auto, off or a CBLAS library file. */
+  blas: string;
   maxLength: number;
   docStride: number;
   tokenizer?: string;
@@ -46,6 +48,12 @@ export function withModelOptions(command: Command): Command {
         webgpuChoice,
         Deno.env.get(WEBGPU_ENV) ?? "deno",
       )
+      .option(
+        "--blas <auto|off|file>",
+        `wasm's matrix products on a native BLAS through FFI: auto (OpenBLAS or Accelerate if ` +
+          `present), off (our wasm SIMD kernels) or a CBLAS library file (env ${BLAS_ENV})`,
+        Deno.env.get(BLAS_ENV) ?? "auto",
+      )
       .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)"),
   );
 }
@@ -55,15 +63,23 @@ function webgpuChoice(value: string): WebGPUImplementation {
   throw new Error(`--webgpu must be deno or dawn, got ${value}`);
 }
 
-/** Starts the compute backend (on the chosen WebGPU) and says which one runs. */
+/** Starts the compute backend (on the chosen WebGPU or BLAS) and says which one runs. */
 export async function startBackend(
   name: ModelArgs["backend"],
   webgpu?: WebGPUImplementation,
+  blas?: string,
 ): Promise<string> {
-  const backend = await initBackend(name, { webgpu });
-  const on = backend === "webgpu" ? ` on ${webgpuImplementation()}'s WebGPU` : "";
-  console.error(`backend: ${backend}${on}`);
+  const backend = await initBackend(name, { webgpu, blas });
+  console.error(`backend: ${backend}${backendDetail(backend)}`);
   return backend;
+}
+
+/** What runs under the backend: the WebGPU, or where wasm's products run. */
+export function backendDetail(backend: string): string {
+  if (backend === "webgpu") return ` on ${webgpuImplementation()}'s WebGPU`;
+  if (backend !== "wasm") return "";
+  const blas = activeBlas();
+  return blas == null ? ", products on our wasm SIMD kernels" : `, products on ${blas.name}`;
 }
 
 /** Parses a positive number option. */

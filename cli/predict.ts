@@ -28,7 +28,7 @@ export function predictCommand(program: Command): void {
 }
 
 async function predict(args: PredictArgs): Promise<void> {
-  await startBackend(args.backend, args.webgpu);
+  await startBackend(args.backend, args.webgpu, args.blas);
   const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
   const model = await QuestionAnsweringModel.fromPretrained(args.model);
   const dataset = await loadSquad(args.data);

@@ -100,7 +100,7 @@ export function trainCommand(program: Command): void {
 }
 
 async function train(args: TrainArgs): Promise<void> {
-  await startBackend(args.backend, args.webgpu);
+  await startBackend(args.backend, args.webgpu, args.blas);
   await Deno.mkdir(args.output, { recursive: true });
   if (args.log) await Deno.mkdir(dirname(args.log), { recursive: true });
   const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);

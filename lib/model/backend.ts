@@ -9,7 +9,9 @@
 // The full package, as the model code uses: it also registers the gradients and chained ops.
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { registerCustomKernels } from "./kernels/mod.ts";
+import { type BlasChoice, registerCustomKernels, selectBlas } from "./kernels/mod.ts";
+
+export { activeBlas, BLAS_ENV, type BlasChoice, blasChoice } from "./kernels/mod.ts";
 import {
   findAdapter,
   noAdapterMessage,
@@ -33,6 +35,12 @@ export interface InitBackendOptions {
    * QA_WEBGPU environment variable when omitted, else "deno". One per process.
    */
   webgpu?: WebGPUImplementation;
+  /**
+   * Where the wasm backend's matrix products run: "auto" (OpenBLAS or Accelerate through FFI when
+   * the machine has it), "off" (our wasm SIMD kernels) or a CBLAS library file; the QA_BLAS
+   * environment variable when omitted, else "auto". See `kernels/blas.ts`.
+   */
+  blas?: BlasChoice;
 }
 
 const WASM_FILE = "tfjs-backend-wasm-simd.wasm";
@@ -62,6 +70,7 @@ export async function initBackend(
   registerCustomKernels();
   silenceNodeBanner();
   if (options.webgpu != null) selectWebGPU(options.webgpu);
+  if (options.blas != null) selectBlas(options.blas);
   switch (name) {
     case "cpu":
       return await useBackend("cpu");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
-import { segmentSum } from "./kernels/mod.ts";
+import { segmentSum, selectBlas } from "./kernels/mod.ts";
 import { probeBatch, probeGradients, probeParams, TINY } from "./kernels/probe.ts";
 import { findAdapter } from "./webgpu.ts";
 
@@ -211,7 +211,22 @@ const PRODUCTS: [number[], number[]][] = [
 /** `shape` with its last two dimensions swapped. */
 const swapped = (shape: number[]) => [...shape.slice(0, -2), shape.at(-1)!, shape.at(-2)!];
 
-Deno.test("BatchMatMul: every transpose combination and broadcast equals cpu", async () => {
+// wasm's products run on the machine's BLAS (when it has one) or on our kernels (off).
+const ENGINES = selectBlas("auto") == null ? ["off"] : ["auto", "off"];
+
+for (const engine of ENGINES) {
+  const name = engine === "off" ? "our kernels" : "the BLAS";
+  Deno.test(`BatchMatMul on ${name}: every transpose combination and broadcast equals cpu`, async () => {
+    selectBlas(engine);
+    try {
+      await everyProductEqualsCpu();
+    } finally {
+      selectBlas("auto");
+    }
+  });
+}
+
+async function everyProductEqualsCpu() {
   for (const [aShape, bShape] of PRODUCTS) {
     for (
       const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]
@@ -230,7 +245,7 @@ Deno.test("BatchMatMul: every transpose combination and broadcast equals cpu", a
       assertAllClose(await on("wasm", run), await on("cpu", reference), what);
     }
   }
-});
+}
 
 Deno.test("_FusedMatMul: bias and activation right on batched and transposed products", async () => {
   const cases: [number[], number[], boolean, boolean][] = [

@@ -6,9 +6,25 @@ import { sharedPath } from "../../test/shared.ts";
 import { AdamW, clipGradNorm, linearSchedule, trainStep } from "../train/mod.ts";
 import { initBackend } from "./backend.ts";
 import { readWeights } from "./checkpoint.ts";
+import { selectBlas } from "./kernels/mod.ts";
 import { disposeBatch, inputsOf, labelsOf, predictLogits, QuestionAnsweringModel } from "./mod.ts";
 
 await initBackend("auto");
+// The parity tests run with wasm's products on the machine's BLAS (when it has one) and on our
+// wasm kernels; the other tests use the default.
+const blas = selectBlas("auto");
+const PRODUCTS = blas == null ? ["off"] : ["auto", "off"];
+const productsName = (choice: string) => choice === "off" ? "our kernels" : "BLAS";
+
+/** Runs `body` with products on `choice`, then back on the default. */
+async function withProducts(choice: string, body: () => Promise<void>): Promise<void> {
+  selectBlas(choice);
+  try {
+    await body();
+  } finally {
+    selectBlas("auto");
+  }
+}
 
 interface TinyGolden {
   forward_init: { start_logits: number[][]; end_logits: number[][] };
@@ -51,44 +67,50 @@ function centred(rows: ArrayLike<number>[]): number[][] {
   });
 }
 
-for (const kind of ["distilbert", "bert"] as const) {
+for (const [kind, products] of PRODUCTS.flatMap((p) => [["distilbert", p], ["bert", p]])) {
+  const on = `products on ${productsName(products)}`;
   const golden: TinyGolden = JSON.parse(
     await Deno.readTextFile(sharedPath(`golden/public/tiny-${kind}-golden.json`)),
   );
   const checkpoint = sharedPath(`golden/models/tiny-${kind}-init`);
 
-  Deno.test(`tiny ${kind}: forward logits equal PyTorch's (max abs ≤ 1e-4)`, async () => {
-    const model = await QuestionAnsweringModel.fromPretrained(checkpoint, silent);
-    const logits = await predictLogits(model, trainFeatures.slice(0, 16), 16);
-    assert(maxAbsDiff(logits.startLogits, golden.forward_init.start_logits) <= 1e-4);
-    assert(maxAbsDiff(logits.endLogits, golden.forward_init.end_logits) <= 1e-4);
-    model.dispose();
-  });
+  Deno.test(`tiny ${kind}, ${on}: forward logits equal PyTorch's (max abs ≤ 1e-4)`, () =>
+    withProducts(products, async () => {
+      const model = await QuestionAnsweringModel.fromPretrained(checkpoint, silent);
+      const logits = await predictLogits(model, trainFeatures.slice(0, 16), 16);
+      assert(maxAbsDiff(logits.startLogits, golden.forward_init.start_logits) <= 1e-4);
+      assert(maxAbsDiff(logits.endLogits, golden.forward_init.end_logits) <= 1e-4);
+      model.dispose();
+    }));
 
-  Deno.test(`tiny ${kind}: five Trainer steps give PyTorch's lr, loss and grad norm`, async () => {
-    const model = await QuestionAnsweringModel.fromPretrained(checkpoint, silent);
-    const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
-    assertEquals(optimizer.noDecayNames(), golden.train_log[0].no_decay_params);
-    const schedule = linearSchedule(5e-4, 5);
-    for (const expected of golden.train_log) {
-      const batch = trainFeatures.slice(expected.step * 8, expected.step * 8 + 8);
-      const inputs = inputsOf(batch);
-      const labels = labelsOf(batch);
-      const part = { inputs, labels, size: batch.length };
-      const result = trainStep(model, optimizer, part, schedule(expected.step), 1.0);
-      disposeBatch(inputs, labels);
-      assertEquals(result.lr, expected.lr);
-      assert(Math.abs(result.loss - expected.loss) <= 1e-4 * expected.loss, `loss ${result.loss}`);
-      const normError = Math.abs(result.gradNorm - expected.grad_norm) / expected.grad_norm;
-      assert(normError <= 1e-4, `grad norm ${result.gradNorm} vs ${expected.grad_norm}`);
-    }
-    const after = await predictLogits(model, trainFeatures.slice(40, 48), 8);
-    assert(maxAbsDiff(centred(after.startLogits), centred(golden.after_start_logits)) <= 1e-4);
-    assert(maxAbsDiff(centred(after.endLogits), centred(golden.after_end_logits)) <= 1e-4);
-    if (kind === "distilbert") await compareWeightsAfterFiveSteps(model);
-    optimizer.dispose();
-    model.dispose();
-  });
+  Deno.test(`tiny ${kind}, ${on}: five Trainer steps give PyTorch's lr, loss and grad norm`, () =>
+    withProducts(products, async () => {
+      const model = await QuestionAnsweringModel.fromPretrained(checkpoint, silent);
+      const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
+      assertEquals(optimizer.noDecayNames(), golden.train_log[0].no_decay_params);
+      const schedule = linearSchedule(5e-4, 5);
+      for (const expected of golden.train_log) {
+        const batch = trainFeatures.slice(expected.step * 8, expected.step * 8 + 8);
+        const inputs = inputsOf(batch);
+        const labels = labelsOf(batch);
+        const part = { inputs, labels, size: batch.length };
+        const result = trainStep(model, optimizer, part, schedule(expected.step), 1.0);
+        disposeBatch(inputs, labels);
+        assertEquals(result.lr, expected.lr);
+        assert(
+          Math.abs(result.loss - expected.loss) <= 1e-4 * expected.loss,
+          `loss ${result.loss}`,
+        );
+        const normError = Math.abs(result.gradNorm - expected.grad_norm) / expected.grad_norm;
+        assert(normError <= 1e-4, `grad norm ${result.gradNorm} vs ${expected.grad_norm}`);
+      }
+      const after = await predictLogits(model, trainFeatures.slice(40, 48), 8);
+      assert(maxAbsDiff(centred(after.startLogits), centred(golden.after_start_logits)) <= 1e-4);
+      assert(maxAbsDiff(centred(after.endLogits), centred(golden.after_end_logits)) <= 1e-4);
+      if (kind === "distilbert") await compareWeightsAfterFiveSteps(model);
+      optimizer.dispose();
+      model.dispose();
+    }));
 }
 
 // qa_outputs.bias and the last output LayerNorm bias have a gradient that is zero in exact

@@ -24,6 +24,8 @@ export type WorkerRequest =
   | {
     type: "init";
     backend: "auto" | "wasm" | "cpu";
+    /** The trainer's BLAS choice (its products the same as the trainer's own). */
+    blas: string;
     config: ModelConfig;
     weights: Arrays;
     optimizer: OptimizerSnapshot;
@@ -57,7 +59,7 @@ const scope = self as unknown as {
 scope.onmessage = async ({ data }) => {
   try {
     if (data.type === "init") {
-      await initBackend(data.backend);
+      await initBackend(data.backend, { blas: data.blas });
       const model = QuestionAnsweringModel.fromWeights(data.config, data.weights, {
         log: () => {},
       });

@@ -25,8 +25,10 @@ import type {
   TensorInfo,
 } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import { activeBlas } from "./blas.ts";
 import { gemm, gemmSupports } from "./gemm.ts";
 import {
+  heapBuffer,
   heapOffset,
   registerView,
   releaseView,
@@ -184,13 +186,38 @@ function fastProduct(
   }
 }
 
+/** One matrix product on heap offsets, with `gemm`'s arguments after the backend. */
+type Product = (
+  a: number,
+  b: number,
+  out: number,
+  shape: [number, number, number],
+  transposeA: boolean,
+  transposeB: boolean,
+) => void;
+
 /**
- * The product on our own kernels (gemm.ts): one product over A's folded rows when b has batch 1,
- * otherwise one per output matrix. Transposed operands are packed as they are (a transposed A
- * that must be folded is transposed first).
+ * What computes an m × k × n product on this backend: the native BLAS when one is loaded
+ * (blas.ts), else our kernels (gemm.ts) where they take the shape, else null (XNNPACK).
  */
-function gemmProduct(
+function productEngine(backend: WasmBackend, m: number, k: number, n: number): Product | null {
+  const blas = activeBlas();
+  if (blas != null && heapBuffer(backend) != null) {
+    // The heap's buffer is fetched per call: an allocation may have grown (replaced) it.
+    return (...args) => blas.gemm(heapBuffer(backend)!, ...args);
+  }
+  if (gemmSupports(backend, m, k, n)) return (...args) => gemm(backend, ...args);
+  return null;
+}
+
+/**
+ * The product on `product` (a native BLAS or our kernels): one product over A's folded rows when
+ * b has batch 1, otherwise one per output matrix. Transposed operands are read as they are (a
+ * transposed A that must be folded is transposed first).
+ */
+function heapProduct(
   backend: WasmBackend,
+  product: Product,
   a: TensorInfo,
   b: TensorInfo,
   transposeA: boolean,
@@ -205,14 +232,14 @@ function gemmProduct(
     const out = backend.makeOutput(p.outShape, "float32");
     const [aOffset, bOffset, outOffset] = [A.t, b, out].map((t) => heapOffset(backend, t));
     if (fold) {
-      gemm(backend, aOffset, bOffset, outOffset, [p.batchA * m, k, n], false, transposeB);
+      product(aOffset, bOffset, outOffset, [p.batchA * m, k, n], false, transposeB);
       return out;
     }
     for (let i = 0; i < p.aIndex.length; i++) {
       const aMatrix = aOffset + p.aIndex[i] * m * k * F32;
       const bMatrix = bOffset + p.bIndex[i] * k * n * F32;
       const outMatrix = outOffset + i * m * n * F32;
-      gemm(backend, aMatrix, bMatrix, outMatrix, [m, k, n], aTransposed, transposeB);
+      product(aMatrix, bMatrix, outMatrix, [m, k, n], aTransposed, transposeB);
     }
     return out;
   } finally {
@@ -221,7 +248,7 @@ function gemmProduct(
 }
 
 /**
- * The wasm BatchMatMul kernel on our kernels (gemm.ts) where they take the shape, otherwise
+ * The wasm BatchMatMul kernel on a native BLAS or our kernels (`productEngine`), otherwise
  * rerouted onto XNNPACK; `original` is the package's kernel.
  */
 export function batchMatMulWasm(original: KernelConfig): KernelConfig {
@@ -231,9 +258,8 @@ export function batchMatMulWasm(original: KernelConfig): KernelConfig {
     const p = plan(a, b, transposeA, transposeB);
     if (p == null) return original.kernelFunc(args);
     const backend = args.backend as unknown as WasmBackend;
-    if (gemmSupports(backend, p.m, p.k, p.n)) {
-      return gemmProduct(backend, a, b, transposeA, transposeB, p);
-    }
+    const product = productEngine(backend, p.m, p.k, p.n);
+    if (product != null) return heapProduct(backend, product, a, b, transposeA, transposeB, p);
     const attrs = { transposeA: false, transposeB: false };
     const folded = (a: TensorInfo, b: TensorInfo) =>
       original.kernelFunc({ inputs: { a, b }, backend: args.backend, attrs }) as TensorInfo;

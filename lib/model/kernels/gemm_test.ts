@@ -4,29 +4,10 @@ import { initBackend } from "../backend.ts";
 import { BLOCKS, gemm, gemmSupports } from "./gemm.ts";
 import { gemmModuleBytes } from "./gemm_module.ts";
 import { heapOffset, type WasmBackend } from "./wasm_internals.ts";
-import { values } from "../../../test/values.ts";
+import { referenceProduct, values, worst } from "../../../test/values.ts";
 
 await initBackend("wasm");
 const backend = tf.backend() as unknown as WasmBackend;
-
-/** a · b in float64; `a` is [m, k] ([k, m] when `transposeA`), `b` [k, n] ([n, k] likewise). */
-function reference(
-  a: Float32Array,
-  b: Float32Array,
-  [m, k, n]: number[],
-  [transposeA, transposeB]: boolean[],
-) {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let kk = 0; kk < k; kk++) {
-      const x = transposeA ? a[kk * m + i] : a[i * k + kk];
-      for (let j = 0; j < n; j++) {
-        out[i * n + j] += x * (transposeB ? b[j * k + kk] : b[kk * n + j]);
-      }
-    }
-  }
-  return out;
-}
 
 Deno.test("the gemm module validates with and without relaxed SIMD's fused multiply-add", () => {
   assert.ok(WebAssembly.validate(gemmModuleBytes(false)));
@@ -57,14 +38,10 @@ Deno.test("gemm equals a float64 product across block edges, transposed operands
       const [ao, bo, oo] = [a, b, out].map((t) => heapOffset(backend, t));
       gemm(backend, ao, bo, oo, [m, k, n], transposeA, transposeB);
       const actual = out.dataSync();
-      const expected = reference(aValues, bValues, shape, transposes);
+      const expected = referenceProduct(aValues, bValues, shape, transposes);
       // float32 sums of k products of values below 1: rounding stays below k ulps of 1.
-      const tolerance = k * 2 ** -23;
-      let worst = 0;
-      for (let i = 0; i < expected.length; i++) {
-        worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-      }
-      assert.ok(worst <= tolerance, `${shape} transposed ${transposes}: off by ${worst}`);
+      const off = worst(actual, expected);
+      assert.ok(off <= k * 2 ** -23, `${shape} transposed ${transposes}: off by ${off}`);
       tf.dispose([a, b, out]);
     }
   }

@@ -17,6 +17,14 @@ import {
 } from "./unsorted_segment_sum.ts";
 
 export { segmentSum } from "./unsorted_segment_sum.ts";
+export {
+  activeBlas,
+  type Blas,
+  BLAS_ENV,
+  type BlasChoice,
+  blasChoice,
+  selectBlas,
+} from "./blas.ts";
 
 /** Which groups of custom kernels to have registered. */
 export interface CustomKernels {
@@ -100,7 +108,8 @@ let built: Record<Group, tf.KernelConfig[]> | null = null;
  * false. Safe to call repeatedly, before or after the backend starts.
  * - wasm `UnsortedSegmentSum`: missing; it is the gradient of `tf.gather`, i.e. of embeddings.
  * - cpu `UnsortedSegmentSum`: the stock one is O(numSegments × size), hours for a vocabulary.
- * - wasm `BatchMatMul` and `_FusedMatMul` on our relaxed-SIMD products (gemm.ts) or XNNPACK,
+ * - wasm `BatchMatMul` and `_FusedMatMul` on a native BLAS (blas.ts), our relaxed-SIMD products
+ *   (gemm.ts) or XNNPACK,
  *   for batched and transposed products too (the stock ones fall back to a loop 10-30× slower,
  *   where the fused one also adds the wrong bias).
  * - wasm `Identity` without a copy (tfjs runs it on every tensor saved for a gradient).

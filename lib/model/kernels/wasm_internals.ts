@@ -66,6 +66,12 @@ export function releaseView(backend: WasmBackend, id: number): void {
   backend.wasm.tfjs.disposeData(id);
 }
 
+/** The wasm heap's current buffer (a new one after each growth), or null if not exposed. */
+export function heapBuffer(backend: WasmBackend): ArrayBufferLike | null {
+  const memory = backend.wasm.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory.buffer : null;
+}
+
 type HeapExports = Record<string, (...args: number[]) => void>;
 const heapInstances = new WeakMap<WasmBackend, Map<Uint8Array, HeapExports>>();
 
