@@ -1,7 +1,10 @@
 // Training and inference throughput of our models next to the PyTorch peer, in one run, on the
 // peer's shapes (batch 16 × 384 random token ids):
 //   deno task bench:train [--shapes tiny,mini,distilbert] [--steps 2] [--threads 1]
-//     [--backend auto|wasm|cpu|webgpu] [--webgpu deno|dawn]
+//     [--backend auto|wasm|cpu|webgpu] [--webgpu deno|dawn] [--blas auto|off|FILE]
+// On wasm the products run on the machine's OpenBLAS when it has one (lib/model/kernels/blas.ts);
+// then one more measurement in one thread has them on our own wasm SIMD kernels (`--blas off`),
+// and the table shows both.
 // With --backend webgpu ours runs on the GPU (no gradient workers, whole batches), and the table
 // names the device and splits a step into GPU kernel time and the rest; --webgpu dawn (or
 // QA_WEBGPU=dawn) runs it on Dawn (npm:webgpu) instead of Deno's WebGPU.
@@ -14,6 +17,7 @@
 // `distilbert` takes minutes a step: it gets micro-batches of 2, one timed step after a short
 // warm-up, and the peer one step after its own warm-up step.
 import { parseArgs } from "node:util";
+import { BLAS_ENV } from "../lib/model/backend.ts";
 import { sharedPath } from "../test/shared.ts";
 import type { Measurement } from "./train_measure.ts";
 
@@ -31,6 +35,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: String(navigator.hardwareConcurrency) },
     backend: { type: "string", default: "auto" },
     webgpu: { type: "string", default: Deno.env.get("QA_WEBGPU") ?? "deno" },
+    blas: { type: "string", default: Deno.env.get(BLAS_ENV) ?? "auto" },
     "peer-python": {
       type: "string",
       default: Deno.env.get("QA_PEER_PYTHON") ?? "/usr/bin/python3",
@@ -57,6 +62,7 @@ interface PeerResult {
 const table: string[][] = [[
   "shape",
   "ours train/s",
+  "wasm kernels",
   `${values.workers} workers`,
   "ours infer/s",
   "peak RSS",
@@ -65,6 +71,7 @@ const table: string[][] = [[
   "peer infer/s",
   "peer RSS",
   "1-thread ratio",
+  "wasm-kernels ratio",
   "best ratio",
 ]];
 
@@ -88,6 +95,10 @@ for (const shape of values.shapes!.split(",")) {
       (slow ? " of 2 features (ours) / one step (peer); this shape takes minutes" : ""),
   );
   const ours = await measureOurs(shape, "thread", steps, slow);
+  if (ours?.products) console.log(`${shape}: products on ${ours.products}`);
+  // With a BLAS, our own kernels are measured too (one thread, training only counts).
+  const onBlas = ours?.products != null && values.blas !== "off" && !/our wasm/.test(ours.products);
+  const wasmKernels = onBlas ? await measureOurs(shape, "thread", steps, slow, "off") : null;
   const workers = onGpu ? null : await measureOurs(shape, "workers", steps, slow);
   if (ours?.device) {
     const [step, gpu] = [ours.stepMs ?? 0, ours.gpuMs];
@@ -111,6 +122,7 @@ for (const shape of values.shapes!.split(",")) {
   table.push([
     shape,
     fixed(ours?.train),
+    fixed(wasmKernels?.train),
     fixed(workers?.train),
     fixed(ours?.infer),
     mib(ours?.peakRss),
@@ -119,12 +131,14 @@ for (const shape of values.shapes!.split(",")) {
     fixed(peer?.infer_features_per_s),
     mib(peer?.peakRss),
     ratio(ours?.train ?? 0),
+    ratio(wasmKernels?.train ?? 0),
     ratio(Math.max(ours?.train ?? 0, workers?.train ?? 0)),
   ]);
 }
 console.log(
-  `load average ${loadAverage()} at the end; ratios: ours in one thread (the goal's measure) or ` +
-    `the better of one thread and the workers, over the peer's train/s`,
+  `load average ${loadAverage()} at the end; ratios over the peer's train/s: ours in one thread ` +
+    `(the goal's measure), in one thread on our wasm kernels (when the products ran on a BLAS), ` +
+    `and the better of one thread and the workers`,
 );
 const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
 for (const row of table) {
@@ -155,6 +169,7 @@ async function measureOurs(
   mode: "thread" | "workers",
   steps: number,
   slow: boolean,
+  blas = values.blas!,
 ): Promise<Measurement | null> {
   const script = new URL("./train_measure.ts", import.meta.url).pathname;
   const args = ["run", "--allow-all", script, "--shape", shape, "--mode", mode];
@@ -162,9 +177,10 @@ async function measureOurs(
   args.push("--steps", String(steps), "--batch", values.batch!, "--seq", values.seq!);
   args.push("--micro-batch", microBatch(shape), "--workers", values.workers!);
   if (slow) args.push("--warmup", "2");
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), { args }).output();
+  const env = { [BLAS_ENV]: blas };
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), { args, env }).output();
   if (code !== 0) {
-    console.error(`ours (${mode}) failed: ${errorLine(stderr)}`);
+    console.error(`ours (${mode}, blas ${blas}) failed: ${errorLine(stderr)}`);
     return null;
   }
   return JSON.parse(lastLine(stdout));

@@ -1,12 +1,12 @@
 // One measurement of bench/train_bench.ts, in a process of its own so that its peak memory is its
 // own: training (and, in this thread, inference) features/s of one shape, printed as one JSON line.
 //   deno run -A bench/train_measure.ts --shape mini --mode thread|workers [--steps 2] [--warmup 16]
-//     [--backend auto|wasm|cpu|webgpu]
+//     [--backend auto|wasm|cpu|webgpu]   (QA_BLAS=off: wasm's products on our kernels, not BLAS)
 // On webgpu the whole step stays on the GPU (deviceTrainStep), and one more profiled step splits
 // its time into GPU kernel time (timestamp queries) and the rest (host work, waiting).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { type BackendName, initBackend, onDevice } from "../lib/model/backend.ts";
+import { activeBlas, type BackendName, initBackend, onDevice } from "../lib/model/backend.ts";
 import {
   findAdapter,
   selectWebGPU,
@@ -37,6 +37,8 @@ export interface Measurement {
   peakRss: number;
   /** The backend that ran, and on webgpu the adapter's name. */
   backend?: string;
+  /** wasm: what ran the matrix products (the BLAS's name, or our wasm kernels). */
+  products?: string;
   device?: string;
   /** webgpu: one profiled step's wall time and the GPU time of its tfjs kernels, ms. */
   stepMs?: number;
@@ -83,7 +85,8 @@ if (import.meta.main) {
     : await measureThread(settings);
   const adapter = backend === "webgpu" ? (await findAdapter())?.description : undefined;
   const device = adapter && `${adapter} (${webgpuImplementation()}'s WebGPU)`;
-  console.log(JSON.stringify({ ...result, backend, device }));
+  const products = backend !== "wasm" ? undefined : activeBlas()?.name ?? "our wasm SIMD kernels";
+  console.log(JSON.stringify({ ...result, backend, device, products }));
   Deno.exit(0); // workers may still be winding down
 }
 

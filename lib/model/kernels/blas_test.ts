@@ -90,3 +90,23 @@ Deno.test("a BLAS file that cannot be loaded, or has no cblas_sgemm, is named in
     selectBlas("auto");
   }
 });
+
+Deno.test("without FFI permission auto keeps our kernels; an explicit library says why", async () => {
+  const script = `
+    import { selectBlas } from "${new URL("./blas.ts", import.meta.url).href}";
+    const auto = selectBlas("auto");
+    let explicit = "loaded";
+    try { selectBlas("libopenblas.so.0"); } catch (err) { explicit = (err as Error).message; }
+    console.log(JSON.stringify({ auto, explicit }));`;
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(file, script);
+    const args = ["run", "--no-prompt", "--allow-env", file];
+    const { stdout } = await new Deno.Command(Deno.execPath(), { args }).output();
+    const { auto, explicit } = JSON.parse(new TextDecoder().decode(stdout));
+    assert.equal(auto, null);
+    assert.match(explicit, /BLAS library libopenblas\.so\.0 cannot be loaded: .*ffi/i);
+  } finally {
+    await Deno.remove(file);
+  }
+});
