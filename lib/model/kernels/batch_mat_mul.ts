@@ -25,7 +25,7 @@ import type {
   TensorInfo,
 } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-import { activeBlas } from "./blas.ts";
+import { activeBlas, type ProductArgs } from "./blas.ts";
 import { gemm, gemmSupports } from "./gemm.ts";
 import {
   heapBuffer,
@@ -187,14 +187,7 @@ function fastProduct(
 }
 
 /** One matrix product on heap offsets, with `gemm`'s arguments after the backend. */
-type Product = (
-  a: number,
-  b: number,
-  out: number,
-  shape: [number, number, number],
-  transposeA: boolean,
-  transposeB: boolean,
-) => void;
+type Product = (...args: ProductArgs) => void;
 
 /**
  * What computes an m × k × n product on this backend: the native BLAS when one is loaded

@@ -60,16 +60,18 @@ export interface Blas {
    * out[m, n] = a[m, k] · b[k, n], all row-major float32 at byte offsets of `heap`; with
    * `transposeA`, `a` holds Aᵀ [k, m], with `transposeB`, `b` holds Bᵀ [n, k].
    */
-  gemm(
-    heap: ArrayBufferLike,
-    a: number,
-    b: number,
-    out: number,
-    shape: [number, number, number],
-    transposeA: boolean,
-    transposeB: boolean,
-  ): void;
+  gemm(heap: ArrayBufferLike, ...args: ProductArgs): void;
 }
+
+/** A product's operands, as byte offsets on the heap, its [m, k, n] and its transposes. */
+export type ProductArgs = [
+  a: number,
+  b: number,
+  out: number,
+  shape: [number, number, number],
+  transposeA: boolean,
+  transposeB: boolean,
+];
 
 let choice: BlasChoice | undefined;
 let loaded: Blas | null = null;

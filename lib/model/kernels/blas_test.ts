@@ -4,7 +4,8 @@ import { initBackend } from "../backend.ts";
 import { activeBlas, blasChoice, selectBlas } from "./blas.ts";
 import { gemm } from "./gemm.ts";
 import { heapBuffer, heapOffset, type WasmBackend } from "./wasm_internals.ts";
-import { referenceProduct, values, worst } from "../../../test/values.ts";
+import { assertHeapProduct } from "../../../test/heap_product.ts";
+import { values, worst } from "../../../test/values.ts";
 
 await initBackend("wasm");
 const backend = tf.backend() as unknown as WasmBackend;
@@ -24,16 +25,9 @@ Deno.test({
       const [m, k, n] = shape;
       for (const transposes of TRANSPOSES) {
         const [transposeA, transposeB] = transposes;
-        const aValues = values(m * k, m + k);
-        const bValues = values(k * n, n);
-        const a = tf.tensor(aValues, transposeA ? [k, m] : [m, k]);
-        const b = tf.tensor(bValues, transposeB ? [n, k] : [k, n]);
-        const out = tf.fill([m, n], Number.NaN); // every element must be written
-        const [ao, bo, oo] = [a, b, out].map((t) => heapOffset(backend, t));
-        blas!.gemm(heapBuffer(backend)!, ao, bo, oo, [m, k, n], transposeA, transposeB);
-        const off = worst(out.dataSync(), referenceProduct(aValues, bValues, shape, transposes));
-        assert.ok(off <= k * 2 ** -23, `${shape} transposed ${transposes}: off by ${off}`);
-        tf.dispose([a, b, out]);
+        assertHeapProduct(backend, shape, transposes, (a, b, out) => {
+          blas!.gemm(heapBuffer(backend)!, a, b, out, [m, k, n], transposeA, transposeB);
+        });
       }
     }
   },

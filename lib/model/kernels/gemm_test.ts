@@ -3,8 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
 import { BLOCKS, gemm, gemmSupports } from "./gemm.ts";
 import { gemmModuleBytes } from "./gemm_module.ts";
-import { heapOffset, type WasmBackend } from "./wasm_internals.ts";
-import { referenceProduct, values, worst } from "../../../test/values.ts";
+import type { WasmBackend } from "./wasm_internals.ts";
+import { assertHeapProduct } from "../../../test/heap_product.ts";
 
 await initBackend("wasm");
 const backend = tf.backend() as unknown as WasmBackend;
@@ -30,19 +30,9 @@ Deno.test("gemm equals a float64 product across block edges, transposed operands
     for (const transposes of [[false, false], [true, false], [false, true], [true, true]]) {
       const [transposeA, transposeB] = transposes;
       assert.ok(gemmSupports(backend, m, k, n), `${shape} supported`);
-      const aValues = values(m * k, m + k);
-      const bValues = values(k * n, n);
-      const a = tf.tensor(aValues, transposeA ? [k, m] : [m, k]);
-      const b = tf.tensor(bValues, transposeB ? [n, k] : [k, n]);
-      const out = tf.fill([m, n], Number.NaN); // every element must be written
-      const [ao, bo, oo] = [a, b, out].map((t) => heapOffset(backend, t));
-      gemm(backend, ao, bo, oo, [m, k, n], transposeA, transposeB);
-      const actual = out.dataSync();
-      const expected = referenceProduct(aValues, bValues, shape, transposes);
-      // float32 sums of k products of values below 1: rounding stays below k ulps of 1.
-      const off = worst(actual, expected);
-      assert.ok(off <= k * 2 ** -23, `${shape} transposed ${transposes}: off by ${off}`);
-      tf.dispose([a, b, out]);
+      assertHeapProduct(backend, shape, transposes, (a, b, out) => {
+        gemm(backend, a, b, out, [m, k, n], transposeA, transposeB);
+      });
     }
   }
 });
