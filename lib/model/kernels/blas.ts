@@ -110,7 +110,16 @@ function loadFirst(): Blas | null {
   return null;
 }
 
+const opened = new Map<string, Blas>();
+
+/** `file` opened (once per process) as a Blas, or an error naming it. */
 function load(file: string): Blas {
+  let blas = opened.get(file);
+  if (blas == null) opened.set(file, blas = open(file));
+  return blas;
+}
+
+function open(file: string): Blas {
   let library: Deno.DynamicLibrary<typeof SYMBOLS>;
   try {
     library = Deno.dlopen(file, SYMBOLS);
