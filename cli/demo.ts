@@ -8,12 +8,11 @@ import { fileURLToPath } from "node:url";
 import { loadSquad, showRandomElements } from "../lib/data/mod.ts";
 import { prepareTrainFeatures } from "../lib/features/mod.ts";
 import { exists } from "../lib/hub/mod.ts";
-import { initBackend } from "../lib/model/backend.ts";
+import { describeBackend, initBackend } from "../lib/model/backend.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { answerQuestion, predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
 import { defaultArguments, Trainer } from "../lib/train/mod.ts";
-import { backendDetail } from "./model_args.ts";
 import { trainingBar } from "./progress.ts";
 
 const env = (name: string, fallback: string) => Deno.env.get(name) ?? fallback;
@@ -29,7 +28,7 @@ const evalSource = env("QA_EVAL", here("../data/squad-v2.0-sample.json"));
 const output = env("QA_OUTPUT", here("../models/demo"));
 
 const backend = await initBackend(env("QA_BACKEND", "auto") as "auto");
-console.log(`backend: ${backend}${backendDetail(backend)}`);
+console.log(`backend: ${describeBackend(backend)}`);
 
 console.log(`1. data: train ${trainSource}, evaluate ${evalSource}`);
 const train = await loadSquad(trainSource);

@@ -1,10 +1,6 @@
 import type { Command } from "commander";
-import { activeBlas, BLAS_ENV, initBackend } from "../lib/model/backend.ts";
-import {
-  WEBGPU_ENV,
-  type WebGPUImplementation,
-  webgpuImplementation,
-} from "../lib/model/webgpu.ts";
+import { BLAS_ENV, describeBackend, initBackend } from "../lib/model/backend.ts";
+import { WEBGPU_ENV, type WebGPUImplementation } from "../lib/model/webgpu.ts";
 import { positiveInt } from "./report.ts";
 
 /** Options every model command shares. */
@@ -70,16 +66,8 @@ export async function startBackend(
   blas?: string,
 ): Promise<string> {
   const backend = await initBackend(name, { webgpu, blas });
-  console.error(`backend: ${backend}${backendDetail(backend)}`);
+  console.error(`backend: ${describeBackend(backend)}`);
   return backend;
-}
-
-/** What runs under the backend: the WebGPU, or where wasm's products run. */
-export function backendDetail(backend: string): string {
-  if (backend === "webgpu") return ` on ${webgpuImplementation()}'s WebGPU`;
-  if (backend !== "wasm") return "";
-  const blas = activeBlas();
-  return blas == null ? ", products on our wasm SIMD kernels" : `, products on ${blas.name}`;
 }
 
 /** Parses a positive number option. */

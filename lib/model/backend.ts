@@ -9,7 +9,7 @@
 // The full package, as the model code uses: it also registers the gradients and chained ops.
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { type BlasChoice, registerCustomKernels, selectBlas } from "./kernels/mod.ts";
+import { activeBlas, type BlasChoice, registerCustomKernels, selectBlas } from "./kernels/mod.ts";
 
 export { activeBlas, BLAS_ENV, type BlasChoice, blasChoice } from "./kernels/mod.ts";
 import {
@@ -18,6 +18,7 @@ import {
   registerWebGPU,
   selectWebGPU,
   type WebGPUImplementation,
+  webgpuImplementation,
 } from "./webgpu.ts";
 
 /** Backends `initBackend` knows. "node" is named for the future: it throws now. */
@@ -100,6 +101,16 @@ export async function initBackend(
     default:
       throw new Error(`unknown backend "${name}"; use "auto", "wasm", "cpu" or "webgpu"`);
   }
+}
+
+/**
+ * `backend` (a name `initBackend` returned) and what runs under it, for logs: "webgpu on deno's
+ * WebGPU", "wasm, products on OpenBLAS 0.3.21 …" or "wasm, products on our wasm SIMD kernels".
+ */
+export function describeBackend(backend: string): string {
+  if (backend === "webgpu") return `webgpu on ${webgpuImplementation()}'s WebGPU`;
+  if (backend !== "wasm") return backend;
+  return `wasm, products on ${activeBlas()?.name ?? "our wasm SIMD kernels"}`;
 }
 
 /**
