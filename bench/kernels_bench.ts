@@ -1,5 +1,6 @@
 /**
- * Timings of the wasm backend with its stock kernels ("before") and with ours ("after"):
+ * Timings of the wasm backend with its stock kernels ("before") and with ours ("after"; products
+ * also on the machine's BLAS when it has one, lib/model/kernels/blas.ts):
  * the matmul shapes of BERT attention and feed-forward layers with each transpose, the embedding
  * gradient (UnsortedSegmentSum), and one BERT-base layer forward + backward at batch 8 × 128.
  *
@@ -10,7 +11,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/model/backend.ts";
-import { registerCustomKernels } from "../lib/model/kernels/mod.ts";
+import { registerCustomKernels, selectBlas } from "../lib/model/kernels/mod.ts";
 import {
   BERT_BASE_LAYER,
   probeBatch,
@@ -173,22 +174,35 @@ console.log(`backend: ${await initBackend("wasm")} (${navigator.hardwareConcurre
 console.log(
   `FMA-only wasm loop (128-bit relaxed SIMD, one core): ${fmaCeiling().toFixed(1)} GFLOP/s\n`,
 );
-console.log("BatchMatMul                     stock         ours   speed-up   ours GFLOP/s");
+// "ours": our wasm kernels; "BLAS": the machine's OpenBLAS through FFI, when it has one.
+const blas = selectBlas("auto");
+console.log(
+  "BatchMatMul                     stock         ours   speed-up   ours GFLOP/s" +
+    (blas == null ? "" : "         BLAS   BLAS GFLOP/s"),
+);
 registerCustomKernels({ matMul: false, segmentSum: true });
 const before = productTimes();
 registerCustomKernels({ matMul: true, segmentSum: true });
+selectBlas("off");
 const after = productTimes();
+selectBlas("auto");
+const onBlas = blas == null ? [] : productTimes();
+const gflops = (product: Product, t: number) => (flops(product) / t / 1e6).toFixed(1);
 PRODUCTS.forEach((product, i) => {
   const { name, a, b, transposeA, transposeB } = product;
   const label = `${name} ${a.join("×")}${transposeA ? "ᵀ" : ""} · ${b.join("×")}${
     transposeB ? "ᵀ" : ""
   }`;
+  const blasColumns = blas == null
+    ? ""
+    : `  ${ms(onBlas[i])}  ${gflops(product, onBlas[i]).padStart(13)}`;
   console.log(
     `${label}\n${"".padEnd(24)}${ms(before[i])}  ${ms(after[i])}  ${
       (before[i] / after[i]).toFixed(1).padStart(6)
-    }×  ${(flops(product) / after[i] / 1e6).toFixed(1).padStart(12)}`,
+    }×  ${gflops(product, after[i]).padStart(12)}${blasColumns}`,
   );
 });
+if (blas != null) console.log(`BLAS: ${blas.name}`);
 
 console.log("\nUnsortedSegmentSum (gather gradient), 12288 rows of 128 into 30522 segments");
 registerCustomKernels({ matMul: true, segmentSum: false });
@@ -216,7 +230,11 @@ console.log(
     `(${s.vocab} words) and span head, forward + backward, batch ${s.batch} × ${s.seq}:`,
 );
 const ours = layerTime(s, 3);
-console.log(`  ours:  ${ms(ours.ms)}  (loss ${ours.loss.toFixed(4)})`);
+console.log(
+  `  ours:  ${ms(ours.ms)}  (loss ${ours.loss.toFixed(4)}; products on ${
+    blas == null ? "our kernels" : "the BLAS"
+  })`,
+);
 if (!quick) {
   registerCustomKernels({ matMul: false, segmentSum: true });
   const stockLayer = layerTime(s, 1);
