@@ -10,8 +10,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { activeBlas, type BlasChoice, registerCustomKernels, selectBlas } from "./kernels/mod.ts";
-
-export { activeBlas, BLAS_ENV, type BlasChoice, blasChoice } from "./kernels/mod.ts";
 import {
   findAdapter,
   noAdapterMessage,
@@ -20,6 +18,8 @@ import {
   type WebGPUImplementation,
   webgpuImplementation,
 } from "./webgpu.ts";
+
+export { activeBlas, BLAS_ENV, type BlasChoice, blasChoice } from "./kernels/mod.ts";
 
 /** Backends `initBackend` knows. "node" is named for the future: it throws now. */
 export type BackendName = "auto" | "wasm" | "cpu" | "node" | "webgpu";
