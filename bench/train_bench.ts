@@ -17,7 +17,7 @@
 // `distilbert` takes minutes a step: it gets micro-batches of 2, one timed step after a short
 // warm-up, and the peer one step after its own warm-up step.
 import { parseArgs } from "node:util";
-import { BLAS_ENV } from "../lib/model/backend.ts";
+import { BLAS_ENV, OUR_KERNELS } from "../lib/model/backend.ts";
 import { sharedPath } from "../test/shared.ts";
 import type { Measurement } from "./train_measure.ts";
 
@@ -97,7 +97,7 @@ for (const shape of values.shapes!.split(",")) {
   const ours = await measureOurs(shape, "thread", steps, slow);
   if (ours?.products) console.log(`${shape}: products on ${ours.products}`);
   // With a BLAS, our own kernels are measured too (one thread, training only counts).
-  const onBlas = ours?.products != null && values.blas !== "off" && !/our wasm/.test(ours.products);
+  const onBlas = ours?.products != null && ours.products !== OUR_KERNELS;
   const wasmKernels = onBlas ? await measureOurs(shape, "thread", steps, slow, "off") : null;
   const workers = onGpu ? null : await measureOurs(shape, "workers", steps, slow);
   if (ours?.device) {

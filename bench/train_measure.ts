@@ -6,7 +6,7 @@
 // its time into GPU kernel time (timestamp queries) and the rest (host work, waiting).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { activeBlas, type BackendName, initBackend, onDevice } from "../lib/model/backend.ts";
+import { type BackendName, initBackend, onDevice, productsEngine } from "../lib/model/backend.ts";
 import {
   findAdapter,
   selectWebGPU,
@@ -85,7 +85,7 @@ if (import.meta.main) {
     : await measureThread(settings);
   const adapter = backend === "webgpu" ? (await findAdapter())?.description : undefined;
   const device = adapter && `${adapter} (${webgpuImplementation()}'s WebGPU)`;
-  const products = backend !== "wasm" ? undefined : activeBlas()?.name ?? "our wasm SIMD kernels";
+  const products = backend === "wasm" ? productsEngine() : undefined;
   console.log(JSON.stringify({ ...result, backend, device, products }));
   Deno.exit(0); // workers may still be winding down
 }

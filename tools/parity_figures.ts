@@ -5,8 +5,9 @@
 //   deno run -A tools/parity_figures.ts
 import { readGolden } from "../test/golden.ts";
 import { sharedPath } from "../test/shared.ts";
+import { PRODUCT_ENGINES } from "../test/product_engines.ts";
 import { AdamW, linearSchedule, trainStep } from "../lib/train/mod.ts";
-import { initBackend } from "../lib/model/backend.ts";
+import { initBackend, productsEngine } from "../lib/model/backend.ts";
 import { readWeights } from "../lib/model/checkpoint.ts";
 import { selectBlas } from "../lib/model/kernels/mod.ts";
 import {
@@ -22,10 +23,9 @@ const SHIFT_ONLY = ["qa_outputs.bias", "distilbert.transformer.layer.1.output_la
 
 await initBackend("wasm");
 const features = await readGolden<FeatureLike>("public", "train_features.jsonl.gz");
-const engines = selectBlas("auto") == null ? ["off"] : ["auto", "off"];
 
-for (const engine of engines) {
-  const blas = selectBlas(engine);
+for (const engine of PRODUCT_ENGINES) {
+  selectBlas(engine);
   for (const kind of ["distilbert", "bert"]) {
     const golden = JSON.parse(
       await Deno.readTextFile(sharedPath(`golden/public/tiny-${kind}-golden.json`)),
@@ -66,7 +66,7 @@ for (const engine of engines) {
     }
     const e = (x: number) => x.toExponential(1);
     console.log(
-      `${blas?.name ?? "our wasm kernels"} · tiny ${kind}: forward ${e(forward)}, loss ${e(loss)}` +
+      `${productsEngine()} · tiny ${kind}: forward ${e(forward)}, loss ${e(loss)}` +
         `, grad norm ${e(norm)}` + (kind === "distilbert" ? `, weights after 5 ${e(weights)}` : ""),
     );
     optimizer.dispose();

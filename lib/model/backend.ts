@@ -110,7 +110,15 @@ export async function initBackend(
 export function describeBackend(backend: string): string {
   if (backend === "webgpu") return `webgpu on ${webgpuImplementation()}'s WebGPU`;
   if (backend !== "wasm") return backend;
-  return `wasm, products on ${activeBlas()?.name ?? "our wasm SIMD kernels"}`;
+  return `wasm, products on ${productsEngine()}`;
+}
+
+/** What `productsEngine` says when wasm's products run on our own kernels. */
+export const OUR_KERNELS = "our wasm SIMD kernels";
+
+/** What runs wasm's matrix products now: the BLAS's name, or `OUR_KERNELS`. */
+export function productsEngine(): string {
+  return activeBlas()?.name ?? OUR_KERNELS;
 }
 
 /**

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
-import { segmentSum, selectBlas } from "./kernels/mod.ts";
+import { segmentSum } from "./kernels/mod.ts";
 import { probeBatch, probeGradients, probeParams, TINY } from "./kernels/probe.ts";
 import { findAdapter } from "./webgpu.ts";
+import { engineName, PRODUCT_ENGINES, withProducts } from "../../test/product_engines.ts";
 
 type Backend = "cpu" | "wasm";
 
@@ -212,18 +213,11 @@ const PRODUCTS: [number[], number[]][] = [
 const swapped = (shape: number[]) => [...shape.slice(0, -2), shape.at(-1)!, shape.at(-2)!];
 
 // wasm's products run on the machine's BLAS (when it has one) or on our kernels (off).
-const ENGINES = selectBlas("auto") == null ? ["off"] : ["auto", "off"];
-
-for (const engine of ENGINES) {
-  const name = engine === "off" ? "our kernels" : "the BLAS";
-  Deno.test(`BatchMatMul on ${name}: every transpose combination and broadcast equals cpu`, async () => {
-    selectBlas(engine);
-    try {
-      await everyProductEqualsCpu();
-    } finally {
-      selectBlas("auto");
-    }
-  });
+for (const engine of PRODUCT_ENGINES) {
+  Deno.test(
+    `BatchMatMul on ${engineName(engine)}: every transpose combination and broadcast equals cpu`,
+    () => withProducts(engine, everyProductEqualsCpu),
+  );
 }
 
 async function everyProductEqualsCpu() {

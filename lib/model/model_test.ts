@@ -3,28 +3,15 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../test/assert.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
+import { engineName, PRODUCT_ENGINES, withProducts } from "../../test/product_engines.ts";
 import { AdamW, clipGradNorm, linearSchedule, trainStep } from "../train/mod.ts";
 import { initBackend } from "./backend.ts";
 import { readWeights } from "./checkpoint.ts";
-import { selectBlas } from "./kernels/mod.ts";
 import { disposeBatch, inputsOf, labelsOf, predictLogits, QuestionAnsweringModel } from "./mod.ts";
 
 await initBackend("auto");
 // The parity tests run with wasm's products on the machine's BLAS (when it has one) and on our
 // wasm kernels; the other tests use the default.
-const blas = selectBlas("auto");
-const PRODUCTS = blas == null ? ["off"] : ["auto", "off"];
-const productsName = (choice: string) => choice === "off" ? "our kernels" : "BLAS";
-
-/** Runs `body` with products on `choice`, then back on the default. */
-async function withProducts(choice: string, body: () => Promise<void>): Promise<void> {
-  selectBlas(choice);
-  try {
-    await body();
-  } finally {
-    selectBlas("auto");
-  }
-}
 
 interface TinyGolden {
   forward_init: { start_logits: number[][]; end_logits: number[][] };
@@ -67,8 +54,8 @@ function centred(rows: ArrayLike<number>[]): number[][] {
   });
 }
 
-for (const [kind, products] of PRODUCTS.flatMap((p) => [["distilbert", p], ["bert", p]])) {
-  const on = `products on ${productsName(products)}`;
+for (const [kind, products] of PRODUCT_ENGINES.flatMap((p) => [["distilbert", p], ["bert", p]])) {
+  const on = `products on ${engineName(products)}`;
   const golden: TinyGolden = JSON.parse(
     await Deno.readTextFile(sharedPath(`golden/public/tiny-${kind}-golden.json`)),
   );
