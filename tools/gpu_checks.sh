@@ -8,7 +8,7 @@
 #              WebGPUs; qa train's own evaluation against qa predict on the saved model; the
 #              trainer's 5 golden steps on Dawn; the bench on Dawn
 #   reference  (tools/gpu_pack.sh reference): the matmul test and bench:train --shapes
-#              distilbert; README's reference run on webgpu (Deno's WebGPU), then qa predict (v2)
+#              distilbert; docs/parity.md's reference run on webgpu (Deno's WebGPU), then qa predict (v2)
 #              and qa evaluate on the model it saved, and tools/eval_consistency.ts on it
 #   tiles      (the reference pack): bench/matmul_tiles.ts (every tile candidate on each product
 #              of a DistilBERT step), then bench:train --shapes distilbert with each tiled
@@ -51,7 +51,7 @@ bench_for() {
     --shapes "${QA_GPU_BENCH_SHAPES:-distilbert}" --steps "${QA_GPU_BENCH_STEPS:-$1}")
 }
 
-# reference_run: README's reference run on webgpu (Deno's WebGPU), then qa predict (v2) and qa
+# reference_run: docs/parity.md's reference run on webgpu (Deno's WebGPU), then qa predict (v2) and qa
 # evaluate on the model it saved.
 reference_run() {
   # Paths inside single quotes expand there, where gpu_run.sh has set QA_SHARED.

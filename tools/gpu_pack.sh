@@ -12,7 +12,7 @@
 #   profile                 the profile's name, which tools/gpu_run.sh prints
 # Two profiles, as both do not fit in 64 MiB together:
 #   tests      (default) the bench, qa, the webgpu and Dawn tests, with the golden files
-#   reference  `qa train` of README's reference run: the small-init model and the two SQuAD files,
+#   reference  `qa train` of docs/parity.md's reference run: the small-init model and the two SQuAD files,
 #              and the bench, the matmul test and bench/matmul_tiles.ts; without Dawn's dawn.node (the model alone is
 #              19 MB), so on Deno's WebGPU only
 # Needs the npm registry and Debian's apt (here). Run from anywhere: tools/gpu_pack.sh [PROFILE]

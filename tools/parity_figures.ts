@@ -1,4 +1,4 @@
-// The parity figures README "Parity with PyTorch" quotes, for each products engine on wasm (the
+// The parity figures docs/parity.md "The golden tests" quotes, for each products engine on wasm (the
 // machine's BLAS, then our wasm kernels): the largest differences from the golden files of the
 // forward logits, the five Trainer steps' loss and grad norm (relative), and the DistilBERT
 // weights after them (the two shift-only tensors left out; see lib/model/model_test.ts).
