@@ -155,7 +155,9 @@ export async function registerWebGPU(): Promise<void> {
     device.lost.then((info) => {
       if (info.reason !== "destroyed") console.error(`WebGPU device lost: ${info.message}`);
     });
-    return new QueueUploadBackend(device, adapter.info) as unknown as tf.KernelBackend;
+    const backend = new QueueUploadBackend(device, adapter.info);
+    backend.softwareAdapter = describe(adapter).fallback;
+    return backend as unknown as tf.KernelBackend;
   }, 1);
   registered = true;
 }
@@ -185,6 +187,8 @@ interface TensorData {
 interface WebGPUBackendLike {
   device: GPUDevice;
   queue: GPUQueue;
+  /** Set from the adapter: the kernels keep what LLVM compiles on a software adapter small. */
+  softwareAdapter?: boolean;
   tensorMap: { get(dataId: object): TensorData };
   bufferManager: { acquireBuffer(size: number, usage: number): GPUBuffer };
   uploadToGPU(dataId: object): void;

@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackendLike } from "./webgpu_backend.ts";
+import { KeyedProgram } from "./keyed_program.ts";
 
 const KERNEL = "QaSeededDropout";
 const WORKGROUP = 256;
@@ -21,9 +22,8 @@ const WORKGROUP = 256;
  * out[i] = x[i] · mask(seed, i) (a tfjs WebGPUProgram). Its dispatch may be two-dimensional:
  * tfjs's global index counts the workgroups row by row.
  */
-class SeededDropoutProgram {
+class SeededDropoutProgram extends KeyedProgram {
   variableNames = ["x"];
-  shaderKey = KERNEL;
   outputShape: number[];
   dispatchLayout = { x: [0] };
   dispatch: [number, number, number];
@@ -32,6 +32,8 @@ class SeededDropoutProgram {
   uniforms = "seed : u32, threshold : u32, scale : f32,";
 
   constructor(size: number, workgroupsX: number) {
+    super();
+    this.shaderKey = KERNEL;
     this.outputShape = [size];
     this.dispatch = [workgroupsX, Math.ceil(size / (workgroupsX * WORKGROUP)), 1];
   }

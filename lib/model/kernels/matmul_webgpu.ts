@@ -16,6 +16,7 @@
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
 import { sumRows } from "./column_sums_webgpu.ts";
+import { KeyedProgram } from "./keyed_program.ts";
 import type { WebGPUBackendLike } from "./webgpu_backend.ts";
 
 /** Invocations per workgroup along the columns (x) and rows (y); outputs per invocation. */
@@ -36,16 +37,17 @@ export function tilingFor(n: number): Tiling {
  * What both shaders are to tfjs: a WebGPUProgram reading A and B, writing [layers, m, n] with
  * workgroups along n (x), m (y) and the layers (z).
  */
-abstract class ProductProgram {
+abstract class ProductProgram extends KeyedProgram {
   variableNames = ["A", "B"];
   dispatchLayout = { x: [2], y: [1], z: [0] };
   abstract uniforms: string;
   abstract workgroupSize: [number, number, number];
   outputShape: number[] = [];
   dispatch: [number, number, number] = [1, 1, 1];
-  shaderKey = "";
 
-  constructor(readonly product: Product) {}
+  constructor(readonly product: Product) {
+    super();
+  }
 
   get transposeA(): boolean {
     return this.product.transposeA;
@@ -191,6 +193,17 @@ export function forceTile(tile: TileShape | null | undefined): void {
   forcedTile = tile;
 }
 
+let forcedUnrolled: boolean | undefined;
+
+/**
+ * Forces the tiled shaders' steps along k written out (true) or in a loop (false) for the products
+ * that follow; undefined: written out on a hardware adapter, a loop on a software one. The tests
+ * check that both give the same bits.
+ */
+export function forceUnrolled(unrolled: boolean | undefined): void {
+  forcedUnrolled = unrolled;
+}
+
 /** Enough workgroups to fill a large GPU (132 multiprocessors, two workgroups each). */
 const TARGET_WORKGROUPS = 264;
 
@@ -238,7 +251,11 @@ class TiledMatMulProgram extends ProductProgram {
   readonly blocked = shader.startsWith("vec4");
   readonly prefetch = shader.endsWith("-prefetch");
 
-  constructor(product: Product, readonly tile: TileShape) {
+  /**
+   * `unrolled`: each tile's steps along k written out (what the GPU measurements were made with);
+   * else a loop over them, which a software adapter compiles several times faster.
+   */
+  constructor(product: Product, readonly tile: TileShape, readonly unrolled: boolean) {
     super(product);
     const { batch, m, n, transposeA, transposeB } = product;
     // Split, the z of a workgroup is its part of k (batch 1), and the output holds each part's
@@ -247,7 +264,7 @@ class TiledMatMulProgram extends ProductProgram {
     this.outputShape = [layers, m, n];
     this.dispatch = [Math.ceil(n / (16 * tile.tn)), Math.ceil(m / (16 * tile.tm)), layers];
     this.shaderKey = `qaTiledMatMul_${transposeA}_${transposeB}_${tile.tm}_${tile.tn}_` +
-      `${this.blocked}_${this.prefetch}_${tile.splits > 1}`;
+      `${this.blocked}_${this.prefetch}_${tile.splits > 1}_${unrolled}`;
   }
 
   getUserCode(): string {
@@ -287,13 +304,18 @@ class TiledMatMulProgram extends ProductProgram {
     };
     // A's rows run along storage when it is transposed, B's columns when it is not.
     const slots = [...slotsOf("A", bm, this.transposeA), ...slotsOf("B", bn, !this.transposeB)];
-    // The products of one tile: bk steps along k.
-    const products = [...Array(bk).keys()].map((kk) =>
+    // One step along k: kk a number (unrolled) or the loop's variable.
+    const at = (kk: number | "kk", size: number) =>
+      typeof kk === "number" ? kk * size : `kk * ${size}`;
+    const step = (kk: number | "kk") =>
       this.blocked ? this.blockedStep(kk) : `{
-          ${rows.map((i) => `let x${i} = As[${kk * bm} + ly + ${16 * i}];`).join(" ")}
-          ${cols.map((j) => `let y${j} = Bs[${kk * bn} + lx + ${16 * j}];`).join(" ")}
-          ${pairs.map(([i, j]) => `c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`).join(" ")} }`
-    ).join("\n");
+          ${rows.map((i) => `let x${i} = As[${at(kk, bm)} + ly + ${16 * i}];`).join(" ")}
+          ${cols.map((j) => `let y${j} = Bs[${at(kk, bn)} + lx + ${16 * j}];`).join(" ")}
+          ${pairs.map(([i, j]) => `c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`).join(" ")} }`;
+    // The products of one tile: bk steps along k, written out or in a loop.
+    const products = this.unrolled
+      ? [...Array(bk).keys()].map(step).join("\n")
+      : `for (var kk = 0; kk < ${bk}; kk++) ${step("kk")}`;
     // Without prefetch: load this tile, then multiply. With it: store the tile fetched during the
     // previous products, fetch the next one, multiply.
     const tileLoop = this.prefetch
@@ -354,20 +376,24 @@ class TiledMatMulProgram extends ProductProgram {
       }`;
   }
 
-  /** One k of the vec4 shader: TM rows of A as vec4s, TN columns of B as vec4s, TM × TN/4 fmas. */
-  private blockedStep(kk: number): string {
+  /**
+   * One k of the vec4 shader: TM rows of A as vec4s, TN columns of B as vec4s, TM × TN/4 fmas; kk
+   * a number (unrolled) or the loop's variable.
+   */
+  private blockedStep(kk: number | "kk"): string {
+    const at = (size: number) => typeof kk === "number" ? kk * size : `kk * ${size}`;
     const { tm, tn } = this.tile;
     const rowQuads = [...Array(tm / 4).keys()];
     const quads = [...Array(tn / 4).keys()];
     const rows = [...Array(tm).keys()];
     return `{
           ${
-      rowQuads.map((q) => `let x${q} = As[${(kk * 16 * tm) / 4} + ly * ${tm / 4} + ${q}];`).join(
+      rowQuads.map((q) => `let x${q} = As[${at((16 * tm) / 4)} + ly * ${tm / 4} + ${q}];`).join(
         " ",
       )
     }
           ${
-      quads.map((q) => `let y${q} = Bs[${(kk * 16 * tn) / 4} + lx * ${tn / 4} + ${q}];`).join(" ")
+      quads.map((q) => `let y${q} = Bs[${at((16 * tn) / 4)} + lx * ${tn / 4} + ${q}];`).join(" ")
     }
           ${
       rows.flatMap((i) =>
@@ -400,7 +426,7 @@ export function batchMatMulWebGPU(original: KernelConfig): KernelConfig {
     const tile = forcedTile !== undefined ? forcedTile : tileFor(batch, m, n, k);
     const product = { batch, m, n, transposeA, transposeB };
     const program = tile
-      ? new TiledMatMulProgram(product, tile)
+      ? new TiledMatMulProgram(product, tile, forcedUnrolled ?? !backend.softwareAdapter)
       : new MatMulProgram(product, tilingFor(n));
     const sameBatches = batchA === batchB ||
       (batchA === 1 && tf.util.arraysEqual(outer, outerB)) ||

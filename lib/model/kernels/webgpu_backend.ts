@@ -5,6 +5,8 @@ import type { TensorInfo } from "@tensorflow/tfjs-core";
 /** A tfjs webgpu backend, as far as our kernels touch it. */
 export interface WebGPUBackendLike {
   device: GPUDevice;
+  /** The adapter is a software one (llvmpipe): shaders are compiled by LLVM on the CPU. */
+  softwareAdapter?: boolean;
   /** Runs a tfjs WebGPUProgram on `inputs` into a new output. */
   runWebGPUProgram(
     program: unknown,

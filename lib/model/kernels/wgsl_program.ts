@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { TensorInfo } from "@tensorflow/tfjs-core";
 import type { WebGPUBackendLike } from "./webgpu_backend.ts";
+import { KeyedProgram } from "./keyed_program.ts";
 
 const WORKGROUP = 64;
 
@@ -18,18 +19,24 @@ export interface WgslSpec {
   helpers?: string;
 }
 
-class WgslProgram {
+class WgslProgram extends KeyedProgram {
   outputShape: number[];
   dispatchLayout = { x: [0] };
   dispatch: [number, number, number];
   workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
   uniforms = "threads : i32, rows : i32, cols : i32,";
   variableNames: string[];
-  shaderKey: string;
-
-  constructor(readonly spec: WgslSpec, size: number, threads: number, threadsX: number) {
+  constructor(
+    readonly spec: WgslSpec,
+    dtypes: string[],
+    size: number,
+    threads: number,
+    threadsX: number,
+  ) {
+    super();
     this.variableNames = spec.names;
-    this.shaderKey = spec.key;
+    // The inputs' dtypes decide how the WGSL declares their buffers.
+    this.shaderKey = `${spec.key}_${dtypes.join(",")}`;
     this.outputShape = [size];
     this.dispatch = [threadsX / WORKGROUP, Math.ceil(threads / threadsX), 1];
   }
@@ -61,7 +68,8 @@ export function runWgsl(
   const limit = Math.min(maxWorkgroupsX, backend.device.limits.maxComputeWorkgroupsPerDimension);
   const threadsX = Math.max(1, Math.min(Math.ceil(threads / WORKGROUP), limit)) * WORKGROUP;
   const size = tf.util.sizeFromShape(shape);
-  const program = new WgslProgram(spec, size, threads, threadsX);
+  const dtypes = inputs.map((t) => t.dtype);
+  const program = new WgslProgram(spec, dtypes, size, threads, threadsX);
   const flat = inputs.map((t) => ({ ...t, shape: [tf.util.sizeFromShape(t.shape)] }));
   const uniforms = [threads, rows, cols].map((v) => ({ type: "int32", data: [v] }));
   const out = backend.runWebGPUProgram(program, flat, "float32", uniforms);
