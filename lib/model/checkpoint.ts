@@ -3,7 +3,7 @@
  * TensorFlow.js: weights are plain Float32Arrays keyed by their PyTorch names.
  */
 import { basename, join } from "node:path";
-import { exists, hubSnapshot, isHubId } from "../hub/mod.ts";
+import { exists, hubFailure, hubSnapshot, isHubId } from "../hub/mod.ts";
 import { configToText, type ModelConfig, readConfig } from "./config.ts";
 import { elementCount, readSafetensors, serializeSafetensors, toFloat32 } from "./safetensors.ts";
 
@@ -96,10 +96,7 @@ async function hubCheckpoint(repoId: string, revision: string): Promise<string> 
   try {
     await hubSnapshot(repoId, [CONFIG], [], revision);
   } catch (e) {
-    throw new Error(
-      `${repoId}: no such folder, and its ${CONFIG} could not be had from the Hugging Face hub: ` +
-        (e as Error).message,
-    );
+    throw hubFailure(repoId, e);
   }
   try {
     return await hubSnapshot(repoId, [WEIGHTS], [], revision);
@@ -108,7 +105,7 @@ async function hubCheckpoint(repoId: string, revision: string): Promise<string> 
     if (/HTTP 404/.test(message)) {
       throw new Error(`${repoId} on the Hugging Face hub has no ${WEIGHTS}: ${ONLY_SAFETENSORS}`);
     }
-    throw new Error(`${repoId}: ${message}`);
+    throw hubFailure(repoId, e);
   }
 }
 
