@@ -112,7 +112,7 @@ function shapeModel(shape: string): QuestionAnsweringModel {
     dropout: 0.1,
     attention_dropout: 0.1,
   }, `${shape} shape`);
-  return QuestionAnsweringModel.fromConfig(config, 0);
+  return QuestionAnsweringModel.fromConfig(config, { seed: 0 });
 }
 
 /** Random token ids and answer positions, as the peer uses. */

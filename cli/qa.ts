@@ -4,6 +4,7 @@ import { askCommand } from "./ask.ts";
 import { chartCommand } from "./chart.ts";
 import { evaluateCommand } from "./evaluate.ts";
 import { featurizeCommand } from "./featurize.ts";
+import { runMain } from "./main.ts";
 import { postprocessCommand } from "./postprocess.ts";
 import { predictCommand } from "./predict.ts";
 import { trainCommand } from "./train.ts";
@@ -20,9 +21,6 @@ predictCommand(program);
 askCommand(program);
 chartCommand(program);
 
-try {
+await runMain(async () => {
   await program.parseAsync(["deno", "qa", ...Deno.args]);
-} catch (e) {
-  console.error(`error: ${(e as Error).message}`);
-  Deno.exit(1);
-}
+});

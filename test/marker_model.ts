@@ -60,7 +60,7 @@ export async function markerModel(
   markers: Markers,
   strength = 20,
 ): Promise<QuestionAnsweringModel> {
-  const model = QuestionAnsweringModel.fromConfig(config, 7);
+  const model = QuestionAnsweringModel.fromConfig(config, { seed: 7 });
   const weights = await model.weightArrays();
   const dim = config.hiddenSize;
   const a = Float64Array.from({ length: dim }, (_, i) => i < dim / 2 ? (i % 2 ? -1 : 1) : 0);

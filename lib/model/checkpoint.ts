@@ -3,7 +3,7 @@
  * TensorFlow.js: weights are plain Float32Arrays keyed by their PyTorch names.
  */
 import { basename, join } from "node:path";
-import { exists, hubSnapshot, isHubId } from "../hub/mod.ts";
+import { exists, hubFailure, hubSnapshot, isHubId } from "../hub/mod.ts";
 import { configToText, type ModelConfig, readConfig } from "./config.ts";
 import { elementCount, readSafetensors, serializeSafetensors, toFloat32 } from "./safetensors.ts";
 
@@ -49,6 +49,27 @@ export async function readCheckpoint(dirOrHubId: string, revision = "main"): Pro
   return { config, weights, folder };
 }
 
+/** Files that hold weights in some format (a folder with any of them is not config-only). */
+const WEIGHT_FILES =
+  /^(model.*\.safetensors(\.index\.json)?|pytorch_model.*\.bin(\.index\.json)?|tf_model\.h5|flax_model\.msgpack|model\.ckpt.*)$/;
+
+/**
+ * True when `path` is a local folder with a config.json and no weight file of any format: the
+ * config (and tokenizer) of a model to initialise rather than load, such as
+ * presets/qa-distilbert-small.
+ */
+export async function isConfigOnlyFolder(path: string): Promise<boolean> {
+  if (!(await exists(join(path, CONFIG)))) return false;
+  try {
+    for await (const entry of Deno.readDir(path)) {
+      if (WEIGHT_FILES.test(entry.name)) return false;
+    }
+  } catch {
+    return false;
+  }
+  return true;
+}
+
 /** The local folder of a checkpoint: the path itself, or the hub snapshot in the cache. */
 export async function checkpointFolder(dirOrHubId: string, revision = "main"): Promise<string> {
   if (await isHubId(dirOrHubId)) return await hubCheckpoint(dirOrHubId, revision);
@@ -75,10 +96,7 @@ async function hubCheckpoint(repoId: string, revision: string): Promise<string> 
   try {
     await hubSnapshot(repoId, [CONFIG], [], revision);
   } catch (e) {
-    throw new Error(
-      `${repoId}: no such folder, and its ${CONFIG} could not be had from the Hugging Face hub: ` +
-        (e as Error).message,
-    );
+    throw hubFailure(repoId, e);
   }
   try {
     return await hubSnapshot(repoId, [WEIGHTS], [], revision);
@@ -87,7 +105,7 @@ async function hubCheckpoint(repoId: string, revision: string): Promise<string> 
     if (/HTTP 404/.test(message)) {
       throw new Error(`${repoId} on the Hugging Face hub has no ${WEIGHTS}: ${ONLY_SAFETENSORS}`);
     }
-    throw new Error(`${repoId}: ${message}`);
+    throw hubFailure(repoId, e);
   }
 }
 

@@ -200,13 +200,27 @@ Deno.test("readCheckpoint from a hub id downloads once into the cache", async ()
         /^tiny\/bin-only on the Hugging Face hub has no model\.safetensors: only a single model\.safetensors file can be read/,
       );
       const missing = await readInChild("no/such-model", cache, hub.endpoint);
-      assert.match(
+      assert.equal(
         missing.error,
-        /^no\/such-model: no such folder, and its config\.json could not be had/,
+        `${hub.endpoint} has no public model no/such-model (HTTP 404 Not Found for ` +
+          `${hub.endpoint}/no/such-model/resolve/main/config.json), and there is no folder ` +
+          "no/such-model here",
       );
-      assert.match(missing.error, /HTTP 404/);
     });
   } finally {
     await hub.server.shutdown();
   }
+  // The hub gone (no network): one line naming the model, the hub and the way out.
+  await withTempDir(async (cache) => {
+    const offline = await readInChild("distilbert-base-uncased", cache, hub.endpoint);
+    assert.match(
+      offline.error,
+      new RegExp(
+        `^could not download distilbert-base-uncased from ${hub.endpoint} \\(.+ for ` +
+          `${hub.endpoint}/distilbert-base-uncased/resolve/main/config\\.json\\): no network\\? ` +
+          "use a local folder such as presets/qa-distilbert-small, or set HF_ENDPOINT to a mirror$",
+      ),
+    );
+    assert.ok(!offline.error.includes("\n"), offline.error);
+  });
 });

@@ -28,6 +28,11 @@ export interface ModelConfig {
   activation: "gelu";
   initializerRange: number;
   padTokenId: number;
+  /**
+   * DistilBERT's `sinusoidal_pos_embds`: the position embeddings start as fixed sin/cos waves
+   * instead of random values (they are trained all the same, as in transformers 5); false for BERT.
+   */
+  sinusoidalPositions: boolean;
   /** The original JSON object, written back (updated) by `configToJson`. */
   raw: Record<string, unknown>;
 }
@@ -85,11 +90,6 @@ export function parseConfig(json: unknown, source: string): ModelConfig {
 
 function distilbert(raw: Record<string, unknown>, source: string): ModelConfig {
   const keys = new Keys(raw, source);
-  if (keys.boolean("sinusoidal_pos_embds", false)) {
-    throw new Error(
-      `${source}: sinusoidal_pos_embds true is not supported (only learned position embeddings)`,
-    );
-  }
   return {
     modelType: "distilbert",
     vocabSize: keys.count("vocab_size"),
@@ -106,6 +106,7 @@ function distilbert(raw: Record<string, unknown>, source: string): ModelConfig {
     activation: keys.activation("activation"),
     initializerRange: keys.positive("initializer_range", 0.02),
     padTokenId: keys.index("pad_token_id", 0),
+    sinusoidalPositions: keys.boolean("sinusoidal_pos_embds", false),
     raw,
   };
 }
@@ -134,6 +135,7 @@ function bert(raw: Record<string, unknown>, source: string): ModelConfig {
     activation: keys.activation("hidden_act"),
     initializerRange: keys.positive("initializer_range", 0.02),
     padTokenId: keys.index("pad_token_id", 0),
+    sinusoidalPositions: false,
     raw,
   };
 }
@@ -277,7 +279,7 @@ function distilbertKeys(c: ModelConfig): Record<string, unknown> {
     attention_dropout: c.attentionDropout,
     qa_dropout: c.qaDropout,
     activation: c.activation,
-    sinusoidal_pos_embds: false,
+    sinusoidal_pos_embds: c.sinusoidalPositions,
     initializer_range: c.initializerRange,
     pad_token_id: c.padTokenId,
   };

@@ -43,6 +43,7 @@ Deno.test("tiny DistilBERT config", async () => {
     activation: "gelu",
     initializerRange: 0.02,
     padTokenId: 0,
+    sinusoidalPositions: false,
   });
 });
 
@@ -63,6 +64,7 @@ Deno.test("tiny BERT config", async () => {
     activation: "gelu",
     initializerRange: 0.02,
     padTokenId: 0,
+    sinusoidalPositions: false,
   });
 });
 
@@ -179,9 +181,12 @@ Deno.test("heads, activation, sinusoidal positions", async () => {
     () => parseConfig({ ...bert, hidden_act: "gelu_new" }, "g"),
     /hidden_act "gelu_new" is not supported/,
   );
+  const sinusoidal = parseConfig({ ...distil, sinusoidal_pos_embds: true }, "s");
+  assert.equal(sinusoidal.sinusoidalPositions, true);
+  assert.equal(configToJson(sinusoidal).sinusoidal_pos_embds, true);
   assertThrowsMatching(
-    () => parseConfig({ ...distil, sinusoidal_pos_embds: true }, "s"),
-    /^s: sinusoidal_pos_embds true is not supported/,
+    () => parseConfig({ ...distil, sinusoidal_pos_embds: "yes" }, "s"),
+    /^s: "sinusoidal_pos_embds" must be true or false/,
   );
   assertThrowsMatching(
     () => parseConfig({ ...bert, position_embedding_type: "relative_key" }, "p"),

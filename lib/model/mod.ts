@@ -1,5 +1,6 @@
 /** DistilBERT and BERT question-answering models on TensorFlow.js, with Hugging Face checkpoints. */
-export { type LoadOptions, QuestionAnsweringModel } from "./model.ts";
+export { type InitOptions, type LoadOptions, QuestionAnsweringModel } from "./model.ts";
+export { DEFAULT_SEED, initialWeights } from "./init.ts";
 export type { EncoderInputs } from "./encoders.ts";
 export { parameterShapes } from "./encoders.ts";
 export { type SpanLabels, type SpanLogits, spanLoss } from "./qa_model.ts";
@@ -8,5 +9,5 @@ export { disposeBatch, type FeatureLike, inputsOf, labelsOf } from "./batch.ts";
 export type { ModelConfig } from "./config.ts";
 export { parseConfig, readConfig } from "./config.ts";
 export { readValues, updateValues } from "./values.ts";
-export { readCheckpoint } from "./checkpoint.ts";
+export { isConfigOnlyFolder, readCheckpoint } from "./checkpoint.ts";
 export { seedDropout } from "./kernels/dropout.ts";

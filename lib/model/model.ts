@@ -1,18 +1,33 @@
 // A question-answering model: configuration + named weights, loaded from and saved to Hugging
 // Face folders (`config.json` + `model.safetensors`, HF's tensor names).
 import * as tf from "@tensorflow/tfjs";
-import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
-import type { ModelConfig } from "./config.ts";
+import { join } from "node:path";
+import {
+  isConfigOnlyFolder,
+  readCheckpoint,
+  type WeightMap,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+import { type ModelConfig, readConfig } from "./config.ts";
 import { type EncoderInputs, parameterShapes } from "./encoders.ts";
-import { initialValue } from "./init.ts";
+import { DEFAULT_SEED, initialWeight, initialWeights } from "./init.ts";
 import type { Weights } from "./layers.ts";
 import { type SpanLabels, type SpanLogits, spanLogits, spanLoss } from "./qa_model.ts";
 
+/** Options of `QuestionAnsweringModel.fromConfig`. */
+export interface InitOptions {
+  /** Seed of the fresh weights (default 42): the same seed gives the same bytes everywhere. */
+  seed?: number;
+}
+
 /** Options of `QuestionAnsweringModel.fromPretrained`. */
 export interface LoadOptions {
-  /** Seed of the weights a checkpoint lacks (the QA head of a base model). */
+  /**
+   * Seed of the weights a checkpoint lacks (the QA head of a base model; every weight of a
+   * folder without weights). Default 42.
+   */
   seed?: number;
-  /** Where notices go (the head-initialisation warning); console.warn by default. */
+  /** Where notices go (the initialisation warnings); console.warn by default. */
   log?: (message: string) => void;
 }
 
@@ -24,25 +39,40 @@ export class QuestionAnsweringModel {
     readonly source: string,
   ) {}
 
-  /** A randomly initialised model of `config`, as Hugging Face initialises one. */
-  static fromConfig(config: ModelConfig, seed = 42): QuestionAnsweringModel {
-    const weights: Weights = new Map();
-    parameterShapes(config).forEach(([name, shape], i) => {
-      const value = initialValue(config, name, shape, seed + i);
-      weights.set(name, tf.variable(value, true));
-      value.dispose();
-    });
+  /**
+   * A randomly initialised model of `config`, as transformers' `_init_weights` initialises one:
+   * linear and embedding weights normal(0, initializer_range) with the word embeddings' padding
+   * row zero, biases 0, LayerNorm weight 1 and bias 0, DistilBERT's position embeddings sinusoidal
+   * when the config says `sinusoidal_pos_embds`. The numbers come from our own seeded generator,
+   * on the host: the same seed gives byte-equal weights on every machine and backend (not the
+   * numbers PyTorch would draw).
+   *
+   * @example
+   * const config = await readConfig("presets/qa-distilbert-small/config.json");
+   * const model = QuestionAnsweringModel.fromConfig(config, { seed: 42 });
+   */
+  static fromConfig(config: ModelConfig, options: InitOptions = {}): QuestionAnsweringModel {
+    const weights = freshVariables(config, options.seed ?? DEFAULT_SEED);
     return new QuestionAnsweringModel(config, weights, "random initialisation");
   }
 
   /**
    * Loads a Hugging Face checkpoint from a folder or hub id. A base checkpoint (no `qa_outputs`)
    * gets a freshly initialised head, with the same warning as transformers prints.
+   *
+   * A local folder with a `config.json` and no weight file at all (such as
+   * `presets/qa-distilbert-small`, the config and tokenizer of a model to train from scratch)
+   * gives a model initialised from its config as `fromConfig` does, with `options.seed`, and a
+   * warning through `options.log` that every weight is new. A folder with weights in a format we
+   * cannot read (pytorch_model.bin, sharded files) is an error, never silently random.
    */
   static async fromPretrained(
     nameOrPath: string,
     options: LoadOptions = {},
   ): Promise<QuestionAnsweringModel> {
+    if (await isConfigOnlyFolder(nameOrPath)) {
+      return await QuestionAnsweringModel.fromConfigFolder(nameOrPath, options);
+    }
     const checkpoint = await readCheckpoint(nameOrPath);
     return QuestionAnsweringModel.fromWeights(checkpoint.config, checkpoint.weights, {
       ...options,
@@ -51,13 +81,30 @@ export class QuestionAnsweringModel {
     });
   }
 
+  /** A fresh model from the config.json of a folder without weights, saying so. */
+  private static async fromConfigFolder(
+    folder: string,
+    options: LoadOptions,
+  ): Promise<QuestionAnsweringModel> {
+    const config = await readConfig(join(folder, "config.json"));
+    const seed = options.seed ?? DEFAULT_SEED;
+    const weights = freshVariables(config, seed);
+    (options.log ?? console.warn)(
+      `${folder} has a config.json and no weights: all weights of ${architecture(config)} are ` +
+        `newly initialized from the config (seed ${seed}).\n` +
+        "You should probably TRAIN this model on a down-stream task to be able to use it for " +
+        "predictions and inference.",
+    );
+    return new QuestionAnsweringModel(config, weights, folder);
+  }
+
   /**
    * A model from a config and float32 weights under Hugging Face names (prefix-less and
    * gamma/beta names accepted); missing QA head weights are initialised, with transformers' warning.
    */
   static fromWeights(
     config: ModelConfig,
-    stored: Map<string, { shape: number[]; data: Float32Array }>,
+    stored: WeightMap,
     options: LoadOptions & { source?: string; folder?: string } = {},
   ): QuestionAnsweringModel {
     const log = options.log ?? console.warn;
@@ -66,13 +113,12 @@ export class QuestionAnsweringModel {
     const named = normalizeNames(stored, config.modelType);
     const weights: Weights = new Map();
     const missing: string[] = [];
-    parameterShapes(config).forEach(([name, shape], i) => {
+    parameterShapes(config).forEach(([name, shape]) => {
       const found = named.get(name);
       if (!found) {
         missing.push(name);
-        const value = initialValue(config, name, shape, (options.seed ?? 42) + i);
-        weights.set(name, tf.variable(value, true));
-        value.dispose();
+        const value = initialWeight(config, name, shape, options.seed ?? DEFAULT_SEED);
+        weights.set(name, tf.variable(tf.tensor(value.data, shape, "float32"), true));
         return;
       }
       if (found.shape.join(",") !== shape.join(",")) {
@@ -155,6 +201,15 @@ export class QuestionAnsweringModel {
   dispose(): void {
     tf.dispose([...this.weights.values()]);
   }
+}
+
+/** Trainable variables of freshly initialised weights (see `initialWeight`). */
+function freshVariables(config: ModelConfig, seed: number): Weights {
+  const weights: Weights = new Map();
+  for (const [name, value] of initialWeights(config, seed)) {
+    weights.set(name, tf.variable(tf.tensor(value.data, value.shape, "float32"), true));
+  }
+  return weights;
 }
 
 function architecture(config: ModelConfig): string {

@@ -7,7 +7,7 @@ import {
   wordPieceDecoder,
 } from "@anush008/tokenizers";
 import { join } from "node:path";
-import { exists, hubSnapshot, isHubId } from "../hub/mod.ts";
+import { exists, hubFailure, hubSnapshot, isHubId } from "../hub/mod.ts";
 
 /** The settings of `tokenizer_config.json` that matter here. */
 export interface TokenizerConfig {
@@ -38,9 +38,7 @@ const OPTIONAL_FILES = ["tokenizer.json", "vocab.txt", "special_tokens_map.json"
  * or from a Hugging Face hub id, downloaded once into the cache.
  */
 export async function loadTokenizerFiles(nameOrPath: string): Promise<LoadedTokenizer> {
-  const folder = (await isHubId(nameOrPath))
-    ? await hubSnapshot(nameOrPath, TOKENIZER_FILES, OPTIONAL_FILES)
-    : nameOrPath;
+  const folder = (await isHubId(nameOrPath)) ? await hubTokenizer(nameOrPath) : nameOrPath;
   const config = await readTokenizerConfig(folder);
   const tokenizerJson = join(folder, "tokenizer.json");
   const vocabTxt = join(folder, "vocab.txt");
@@ -53,6 +51,14 @@ export async function loadTokenizerFiles(nameOrPath: string): Promise<LoadedToke
   throw new Error(
     `${folder}: not a tokenizer folder (it needs tokenizer.json, or vocab.txt with tokenizer_config.json)`,
   );
+}
+
+async function hubTokenizer(repoId: string): Promise<string> {
+  try {
+    return await hubSnapshot(repoId, TOKENIZER_FILES, OPTIONAL_FILES);
+  } catch (e) {
+    throw hubFailure(repoId, e);
+  }
 }
 
 function fromTokenizerJson(path: string): Tokenizer {
