@@ -39,6 +39,12 @@ if [ "$keep" = 1 ]; then
 else
   trap 'rm -rf "$top"' EXIT
 fi
+# Deno on PATH for the commands below, as `npx -y deno@2.9.6` fetches it where none is installed.
+if ! command -v deno >/dev/null 2>&1; then
+  mkdir -p "$top/bin"
+  ln -s "$(npx -y deno@2.9.6 eval 'console.log(Deno.execPath())')" "$top/bin/deno"
+  export PATH=$top/bin:$PATH
+fi
 clone=$top/qa-finetune
 git clone --quiet "$repo" "$clone"
 echo "clean clone of $(git -C "$clone" log -1 --format='%h %s' | cut -c1-80)"
