@@ -5,7 +5,14 @@ import { prepareTrainFeatures } from "../lib/features/mod.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
-import { defaultArguments, type LogEntry, Trainer } from "../lib/train/mod.ts";
+import {
+  defaultArguments,
+  type LogEntry,
+  OVERWRITE_FLAG,
+  prepareOutputDir,
+  probeWritable,
+  Trainer,
+} from "../lib/train/mod.ts";
 import {
   type ModelArgs,
   nonNegativeNumber,
@@ -36,6 +43,7 @@ interface TrainArgs extends ModelArgs {
   saveSteps: number;
   saveTotalLimit: number;
   resume?: string;
+  overwriteOutputDir?: boolean;
   log?: string;
 }
 
@@ -95,14 +103,19 @@ export function trainCommand(program: Command): void {
     )
     .option("--save-total-limit <n>", "checkpoints kept (0: all)", (v) => parseInt(v, 10), 2)
     .option("--resume <checkpoint-dir>", "continue a run from one of its checkpoints")
+    .option(OVERWRITE_FLAG, "replace the earlier run in a non-empty --output")
     .option("--log <file.jsonl>", "append {step, epoch, lr, loss, grad_norm} lines here");
   withModelOptions(command).action(train);
 }
 
 async function train(args: TrainArgs): Promise<void> {
+  await prepareOutputDir(args.output, {
+    overwrite: args.overwriteOutputDir,
+    resume: args.resume,
+    inputs: { "--model": args.model, "--tokenizer": args.tokenizer, "--resume": args.resume },
+  });
+  if (args.log) await probeWritable(dirname(args.log), "--log's folder");
   await startBackend(args.backend, args.webgpu, args.blas);
-  await Deno.mkdir(args.output, { recursive: true });
-  if (args.log) await Deno.mkdir(dirname(args.log), { recursive: true });
   const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
   const featureOptions = {
     maxLength: args.maxLength,

@@ -8,6 +8,7 @@ import type { QuestionAnsweringModel } from "../model/mod.ts";
 import { readSafetensors, serializeSafetensors, toFloat32 } from "../model/safetensors.ts";
 import type { AdamW } from "./adamw.ts";
 import type { TrainingArguments } from "./args.ts";
+import { stagingPath } from "./staging.ts";
 import type { LogEntry } from "./trainer.ts";
 
 /** Where training stands. */
@@ -35,19 +36,27 @@ export async function saveTrainerCheckpoint(
   state: TrainerState,
 ): Promise<string> {
   const folder = join(args.outputDir, `checkpoint-${state.globalStep}`);
-  const staging = `${folder}.tmp-${Deno.pid}`;
+  const staging = stagingPath(folder);
   await optimizer.syncFromDevice();
   await Deno.remove(staging, { recursive: true }).catch(() => {});
-  await model.save(staging);
-  await Deno.writeFile(join(staging, "optimizer.safetensors"), optimizerBytes(optimizer));
-  const trainerState = {
-    global_step: state.globalStep,
-    log_history: state.logHistory,
-    args: Object.fromEntries(PINNED.map((key) => [key, args[key as keyof TrainingArguments]])),
-  };
-  await writeTextAtomic(join(staging, "trainer_state.json"), JSON.stringify(trainerState, null, 2));
-  await Deno.remove(folder, { recursive: true }).catch(() => {});
-  await Deno.rename(staging, folder);
+  try {
+    await model.save(staging);
+    await Deno.writeFile(join(staging, "optimizer.safetensors"), optimizerBytes(optimizer));
+    const trainerState = {
+      global_step: state.globalStep,
+      log_history: state.logHistory,
+      args: Object.fromEntries(PINNED.map((key) => [key, args[key as keyof TrainingArguments]])),
+    };
+    await writeTextAtomic(
+      join(staging, "trainer_state.json"),
+      JSON.stringify(trainerState, null, 2),
+    );
+    await Deno.remove(folder, { recursive: true }).catch(() => {});
+    await Deno.rename(staging, folder);
+  } catch (e) {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+    throw new Error(`${folder}: the checkpoint could not be written (${(e as Error).message})`);
+  }
   await pruneCheckpoints(args.outputDir, args.saveTotalLimit);
   return folder;
 }

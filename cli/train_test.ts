@@ -1,0 +1,132 @@
+// `qa train` as a careless or unlucky user runs it: a second run into the same folder, an
+// unwritable or full output, staging a killed run left behind, bad numbers, a diverging run.
+import { assert, assertEquals } from "../test/assert.ts";
+import { qa } from "../test/cli.ts";
+import { sharedPath } from "../test/shared.ts";
+import { withTmpfs } from "../test/tmpfs.ts";
+
+const TINY = sharedPath("golden/models/tiny-distilbert-init");
+const SAMPLE = new URL("../data/squad-v1.1-train-sample5-allennlp.json", import.meta.url).pathname;
+const COMMON = [
+  "--model",
+  TINY,
+  "--train",
+  SAMPLE,
+  "--batch-size",
+  "2",
+  "--workers",
+  "1",
+  "--max-length",
+  "128",
+  "--doc-stride",
+  "32",
+];
+
+/** `qa train` on the tiny model and five questions, 4 steps, a checkpoint every 2. */
+function train(output: string, ...more: string[]) {
+  return qa(
+    "train",
+    ...COMMON,
+    "--output",
+    output,
+    "--max-steps",
+    "4",
+    "--save-steps",
+    "2",
+    ...more,
+  );
+}
+
+async function names(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) found.push(entry.name);
+  return found.sort();
+}
+
+Deno.test("a second run into a used --output is refused unless --overwrite-output-dir", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = `${dir}/out`;
+  const first = await train(out, "--save-total-limit", "0");
+  assertEquals(first.code, 0, first.stderr);
+  const weights = await Deno.readFile(`${out}/model.safetensors`);
+
+  const second = await train(out, "--seed", "7");
+  assertEquals(second.code, 1, second.stderr);
+  assert(second.stderr.includes(`--output ${out} already holds another run`), second.stderr);
+  assert(second.stderr.includes("--overwrite-output-dir"), second.stderr);
+  assert(!second.stderr.includes("model:"), `refused before loading: ${second.stderr}`);
+  assertEquals(await Deno.readFile(`${out}/model.safetensors`), weights);
+
+  // The old run's checkpoints go, so they neither mix with the new ones nor count toward the limit.
+  await Deno.mkdir(`${out}/checkpoint-100`);
+  const replaced = await train(out, "--seed", "7", "--overwrite-output-dir", "--save-steps", "1");
+  assertEquals(replaced.code, 0, replaced.stderr);
+  assert(replaced.stderr.includes(`removed ${out}/checkpoint-100`), replaced.stderr);
+  assertEquals((await names(out)).filter((n) => n.startsWith("checkpoint-")), [
+    "checkpoint-2",
+    "checkpoint-3",
+  ]);
+
+  // --resume of one of its checkpoints continues the run in place.
+  const resumed = await train(out, "--seed", "7", "--resume", `${out}/checkpoint-2`);
+  assertEquals(resumed.code, 0, resumed.stderr);
+  assert(resumed.stderr.includes("resumed from"), resumed.stderr);
+});
+
+Deno.test("--output the same as --model is refused: the input is never written over", async () => {
+  const dir = await Deno.makeTempDir();
+  const model = `${dir}/model`;
+  await Deno.mkdir(model);
+  for await (const entry of Deno.readDir(TINY)) {
+    await Deno.copyFile(`${TINY}/${entry.name}`, `${model}/${entry.name}`);
+  }
+  const before = await Deno.readFile(`${model}/model.safetensors`);
+  for (const flags of [[], ["--overwrite-output-dir"]]) {
+    const run = await qa(
+      "train",
+      ...COMMON.slice(2),
+      "--model",
+      model,
+      "--output",
+      `${dir}/./model`,
+      "--max-steps",
+      "1",
+      ...flags,
+    );
+    assertEquals(run.code, 1, run.stderr);
+    assert(run.stderr.includes("is the folder --model reads"), run.stderr);
+  }
+  assertEquals(await Deno.readFile(`${model}/model.safetensors`), before);
+});
+
+Deno.test("an unwritable --output is found before the first step", async () => {
+  await withTmpfs("the read-only --output test", { readOnly: true }, async (dir) => {
+    const run = await train(`${dir}`);
+    assertEquals(run.code, 1, run.stderr);
+    assert(run.stderr.includes(`--output ${dir} is not writable`), run.stderr);
+    assert(!run.stderr.includes("model:"), `refused before loading: ${run.stderr}`);
+  });
+});
+
+Deno.test("staging of a dead run is removed at start, and a full disk leaves none", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = `${dir}/out`;
+  await Deno.mkdir(`${out}/checkpoint-2.tmp-2147483646`, { recursive: true });
+  await Deno.writeTextFile(`${out}/checkpoint-2.tmp-2147483646/model.safetensors`, "half");
+  await Deno.writeTextFile(`${out}/model.safetensors.tmp-2147483645`, "half");
+  const run = await train(out);
+  assertEquals(run.code, 0, run.stderr);
+  for (const stale of ["checkpoint-2.tmp-2147483646", "model.safetensors.tmp-2147483645"]) {
+    assert(run.stderr.includes(`removed ${out}/${stale}: staging left by process`), run.stderr);
+  }
+  assert(!(await names(out)).some((n) => n.includes(".tmp-")), `${await names(out)}`);
+
+  // 6 MB: room for the tokenizer files and one model (4 MB), not a checkpoint's AdamW moments.
+  await withTmpfs("the full-disk checkpoint test", { size: 6 << 20 }, async (disk) => {
+    const full = await train(`${disk}/out`);
+    assertEquals(full.code, 1, full.stderr);
+    assert(full.stderr.includes(`${disk}/out/checkpoint-2`), full.stderr);
+    assert(/No space left on device/.test(full.stderr), full.stderr);
+    assertEquals(await names(`${disk}/out`), []);
+  });
+});
