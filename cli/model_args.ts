@@ -74,7 +74,9 @@ export async function startBackend(
 export function positiveNumber(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${value}`);
+    if (!(n > 0 && Number.isFinite(n))) {
+      throw new Error(`${name} must be a positive number, got ${value}`);
+    }
     return n;
   };
 }
@@ -83,7 +85,18 @@ export function positiveNumber(name: string): (value: string) => number {
 export function nonNegativeNumber(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!(n >= 0)) throw new Error(`${name} must be a number ≥ 0, got ${value}`);
+    if (!(n >= 0 && Number.isFinite(n))) {
+      throw new Error(`${name} must be a number ≥ 0, got ${value}`);
+    }
+    return n;
+  };
+}
+
+/** Parses a number option between 0 and 1. */
+export function fraction(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a number from 0 to 1, got ${value}`);
     return n;
   };
 }

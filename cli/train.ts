@@ -14,6 +14,7 @@ import {
   Trainer,
 } from "../lib/train/mod.ts";
 import {
+  fraction,
   type ModelArgs,
   nonNegativeNumber,
   positiveNumber,
@@ -21,7 +22,7 @@ import {
   withModelOptions,
 } from "./model_args.ts";
 import { trainingBar } from "./progress.ts";
-import { positiveInt, reportSkipped } from "./report.ts";
+import { nonNegativeInt, positiveInt, reportSkipped } from "./report.ts";
 
 interface TrainArgs extends ModelArgs {
   model: string;
@@ -83,7 +84,7 @@ export function trainCommand(program: Command): void {
     .option(
       "--warmup-ratio <r>",
       "fraction of steps warming up",
-      nonNegativeNumber("--warmup-ratio"),
+      fraction("--warmup-ratio"),
       0,
     )
     .option(
@@ -92,16 +93,21 @@ export function trainCommand(program: Command): void {
       nonNegativeNumber("--max-grad-norm"),
       1,
     )
-    .option("--seed <n>", "seed of the data order and new weights", (v) => parseInt(v, 10), 42)
+    .option("--seed <n>", "seed of the data order and new weights", nonNegativeInt("--seed"), 42)
     .option("--no-shuffle", "keep the features in file order")
     .option("--logging-steps <n>", "log every n steps", positiveInt("--logging-steps"), 50)
     .option(
       "--save-steps <n>",
       "checkpoint every n steps (0: only the final model)",
-      (v) => parseInt(v, 10),
+      nonNegativeInt("--save-steps"),
       0,
     )
-    .option("--save-total-limit <n>", "checkpoints kept (0: all)", (v) => parseInt(v, 10), 2)
+    .option(
+      "--save-total-limit <n>",
+      "checkpoints kept (0: all)",
+      nonNegativeInt("--save-total-limit"),
+      2,
+    )
     .option("--resume <checkpoint-dir>", "continue a run from one of its checkpoints")
     .option(OVERWRITE_FLAG, "replace the earlier run in a non-empty --output")
     .option("--log <file.jsonl>", "append {step, epoch, lr, loss, grad_norm} lines here");

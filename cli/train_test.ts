@@ -130,3 +130,45 @@ Deno.test("staging of a dead run is removed at start, and a full disk leaves non
     assertEquals(await names(`${disk}/out`), []);
   });
 });
+
+Deno.test("every numeric flag is checked, and the message names the flag", async () => {
+  const out = `${await Deno.makeTempDir()}/out`;
+  const cases: [string, string, string][] = [
+    ["--seed", "abc", "--seed must be an integer ≥ 0, got abc"],
+    ["--save-steps", "abc", "--save-steps must be an integer ≥ 0, got abc"],
+    ["--save-steps", "-1", "--save-steps must be an integer ≥ 0, got -1"],
+    ["--save-total-limit", "abc", "--save-total-limit must be an integer ≥ 0, got abc"],
+    ["--save-total-limit", "1.5", "--save-total-limit must be an integer ≥ 0, got 1.5"],
+    ["--epochs", "Infinity", "--epochs must be a positive number, got Infinity"],
+    ["--warmup-ratio", "2", "--warmup-ratio must be a number from 0 to 1, got 2"],
+  ];
+  for (const [flag, value, message] of cases) {
+    const run = await qa("train", ...COMMON, "--output", out, flag, value);
+    assertEquals(run.code, 1, `${flag} ${value}: ${run.stderr}`);
+    assert(run.stderr.includes(message), `${flag} ${value}: ${run.stderr}`);
+  }
+});
+
+Deno.test("--resume checks trainer_state.json's fields and names a transformers checkpoint", async () => {
+  const dir = await Deno.makeTempDir();
+  const checkpoint = `${dir}/checkpoint-2`;
+  await Deno.mkdir(checkpoint);
+  for await (const entry of Deno.readDir(TINY)) {
+    await Deno.copyFile(`${TINY}/${entry.name}`, `${checkpoint}/${entry.name}`);
+  }
+  const state = `${checkpoint}/trainer_state.json`;
+  const cases: [unknown, string][] = [
+    [{ global_step: "abc", log_history: [], args: {} }, `"global_step" must be an integer ≥ 0`],
+    [{ global_step: -2, log_history: [], args: {} }, `"global_step" must be an integer ≥ 0`],
+    [{ global_step: 2, log_history: {}, args: {} }, `"log_history" must be a list`],
+    // transformers' Trainer writes no args there (they are in training_args.bin).
+    [{ global_step: 2, log_history: [], best_metric: null }, "transformers Trainer checkpoint"],
+  ];
+  for (const [content, message] of cases) {
+    await Deno.writeTextFile(state, JSON.stringify(content));
+    const run = await train(dir, "--resume", checkpoint);
+    assertEquals(run.code, 1, run.stderr);
+    assert(run.stderr.includes(`${state}: `) && run.stderr.includes(message), run.stderr);
+    assert(!run.stderr.includes("TypeError"), run.stderr);
+  }
+});

@@ -31,6 +31,7 @@ export function parseSquad(text: string, source: string): QADataset {
   const { examples, version } = Array.isArray(rows)
     ? { examples: rows.map((row, i) => flatExample(row, source, i)), version: "" }
     : nestedExamples(rows, source);
+  if (examples.length === 0) throw new DataError(source, undefined, "the file holds no questions");
   rejectDuplicateIds(examples, source);
   const problems = examples.flatMap((example) => checkExample(example, source));
   const hasUnanswerable = examples.some((e) => e.answers.text.length === 0);
@@ -110,9 +111,11 @@ function nestedAnswers(answers: unknown[], source: string, id: string): Answers 
   answers.forEach((answer, i) => {
     if (!isObject(answer)) throw new DataError(source, id, `answers[${i}] is not an object`);
     text.push(field(answer, "text", "string", source, id, `answers[${i}]`) as string);
-    answer_start.push(
-      field(answer, "answer_start", "number", source, id, `answers[${i}]`) as number,
-    );
+    const start = field(answer, "answer_start", "number", source, id, `answers[${i}]`) as number;
+    if (!Number.isSafeInteger(start) || start < 0) {
+      throw new DataError(source, id, `answers[${i}].answer_start must be an integer ≥ 0`);
+    }
+    answer_start.push(start);
   });
   return { text, answer_start };
 }
@@ -132,8 +135,8 @@ function flatExample(row: unknown, source: string, index: number): SquadExample 
       "answers.text and answers.answer_start must be lists of equal length",
     );
   }
-  if (starts.some((s) => typeof s !== "number" || !Number.isInteger(s))) {
-    throw new DataError(source, id, "answers.answer_start must hold integers");
+  if (starts.some((s) => typeof s !== "number" || !Number.isSafeInteger(s) || s < 0)) {
+    throw new DataError(source, id, "answers.answer_start must hold integers ≥ 0");
   }
   return {
     id,
