@@ -172,3 +172,26 @@ Deno.test("--resume checks trainer_state.json's fields and names a transformers 
     assert(!run.stderr.includes("TypeError"), run.stderr);
   }
 });
+
+Deno.test("a diverging run stops at the first NaN, naming the step and the last checkpoint", async () => {
+  const out = `${await Deno.makeTempDir()}/out`;
+  const run = await qa(
+    "train",
+    ...COMMON,
+    "--output",
+    out,
+    "--max-steps",
+    "4",
+    "--save-steps",
+    "1",
+    "--learning-rate",
+    "1e30",
+  );
+  assertEquals(run.code, 1, run.stderr);
+  assert(
+    run.stderr.includes(`step 2: the loss is NaN`) &&
+      run.stderr.includes(`the last good checkpoint is ${out}/checkpoint-1`),
+    run.stderr,
+  );
+  assertEquals(await names(out), ["checkpoint-1"]);
+});

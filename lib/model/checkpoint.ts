@@ -96,12 +96,23 @@ export async function readWeights(path: string): Promise<WeightMap> {
   const file = await readSafetensors(path, { toFloat32: true });
   const weights: WeightMap = new Map();
   for (const [name, tensor] of file.tensors) {
-    weights.set(name, {
-      shape: tensor.shape,
-      data: toFloat32(tensor, `${path}: tensor "${name}"`),
-    });
+    const data = toFloat32(tensor, `${path}: tensor "${name}"`);
+    rejectNonFinite(data, `${path}: tensor "${name}"`);
+    weights.set(name, { shape: tensor.shape, data });
   }
   return weights;
+}
+
+// NaN or ±Infinity in a weight makes every output NaN: say where, instead of answering garbage.
+function rejectNonFinite(data: Float32Array, where: string): void {
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
+  if (bad > 0) {
+    throw new Error(
+      `${where} holds ${bad} non-finite value(s) (NaN or ±Infinity): the model diverged in ` +
+        `training or the file is damaged`,
+    );
+  }
 }
 
 /** What `writeCheckpoint` adds beside config and weights. */

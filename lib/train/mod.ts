@@ -31,4 +31,4 @@ export {
   trainStep,
 } from "./step.ts";
 export { GradientWorkers } from "./workers.ts";
-export { type LogEntry, Trainer, type TrainerCallbacks } from "./trainer.ts";
+export { type LogEntry, NonFiniteError, Trainer, type TrainerCallbacks } from "./trainer.ts";
