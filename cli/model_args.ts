@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { join } from "node:path";
+import { checkpointFolder } from "../lib/model/checkpoint.ts";
+import { readConfig } from "../lib/model/config.ts";
 import { BLAS_ENV, describeBackend, initBackend } from "../lib/model/backend.ts";
 import { WEBGPU_ENV, type WebGPUImplementation } from "../lib/model/webgpu.ts";
 import { positiveInt } from "./report.ts";
@@ -57,6 +60,21 @@ export function withModelOptions(command: Command): Command {
 function webgpuChoice(value: string): WebGPUImplementation {
   if (value === "deno" || value === "dawn") return value;
   throw new Error(`--webgpu must be deno or dawn, got ${value}`);
+}
+
+/**
+ * Checks `--model` before anything else is loaded (so a bad folder is reported as the model's
+ * problem, not its tokenizer's), and that `--max-length` fits its position embeddings.
+ */
+export async function checkModel(model: string, maxLength: number): Promise<void> {
+  const path = join(await checkpointFolder(model), "config.json");
+  const { maxPositions } = await readConfig(path);
+  if (maxLength > maxPositions) {
+    throw new Error(
+      `--max-length ${maxLength} is more than the model's ${maxPositions} positions ` +
+        `(max_position_embeddings in ${path}); give --max-length ${maxPositions} or less`,
+    );
+  }
 }
 
 /** Starts the compute backend (on the chosen WebGPU or BLAS) and says which one runs. */

@@ -14,6 +14,7 @@ import {
   Trainer,
 } from "../lib/train/mod.ts";
 import {
+  checkModel,
   fraction,
   type ModelArgs,
   nonNegativeNumber,
@@ -121,6 +122,7 @@ async function train(args: TrainArgs): Promise<void> {
     inputs: { "--model": args.model, "--tokenizer": args.tokenizer, "--resume": args.resume },
   });
   if (args.log) await probeWritable(dirname(args.log), "--log's folder");
+  await checkModel(args.model, args.maxLength);
   await startBackend(args.backend, args.webgpu, args.blas);
   const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
   const featureOptions = {

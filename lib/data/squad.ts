@@ -1,5 +1,5 @@
 import { codePointSlicer } from "./chars.ts";
-import { parseJsonLines, readText } from "./read.ts";
+import { parseJsonLines, type ReadOptions, readText } from "./read.ts";
 import { resolveNamedDataset } from "./named.ts";
 import { type Answers, DataError, type ExampleProblem, type SquadExample } from "./types.ts";
 
@@ -17,11 +17,12 @@ export interface QADataset {
 /**
  * Loads SQuAD data: a SQuAD v1.1/v2.0 JSON file (`{"data":[{title, paragraphs}]}`), or the flattened
  * one-example-per-line JSONL form, plain or gzipped, from a path, a URL or a dataset name
- * (`squad`, `squad_v2`, with `:train` or `:validation`).
+ * (`squad`, `squad_v2`, with `:train` or `:validation`). `options` bound downloads (time limits,
+ * retries) and the text's size.
  */
-export async function loadSquad(source: string): Promise<QADataset> {
-  const location = await resolveNamedDataset(source);
-  const text = await readText(location);
+export async function loadSquad(source: string, options: ReadOptions = {}): Promise<QADataset> {
+  const location = await resolveNamedDataset(source, options);
+  const text = await readText(location, options);
   return parseSquad(text, location);
 }
 
