@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { dirname } from "node:path";
-import { loadSquad } from "../lib/data/mod.ts";
+import { loadSquad, parseJsonLines, readText, writeTextAtomic } from "../lib/data/mod.ts";
 import { prepareTrainFeatures } from "../lib/features/mod.ts";
+import { exists } from "../lib/hub/mod.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
@@ -164,6 +165,7 @@ async function train(args: TrainArgs): Promise<void> {
     loggingSteps: args.loggingSteps,
     saveSteps: args.saveSteps,
     saveTotalLimit: args.saveTotalLimit,
+    tokenizerFolder: tokenizer.folder,
   };
   const bar = trainingBar("train");
   const trainer = new Trainer(model, trainingArgs, trainSet.features, evalSet?.features ?? [], {
@@ -174,6 +176,7 @@ async function train(args: TrainArgs): Promise<void> {
   if (args.resume) {
     await trainer.resumeFrom(args.resume);
     console.error(`resumed from ${args.resume} at step ${trainer.state.globalStep}`);
+    if (args.log) await trimLog(args.log, trainer.state.globalStep);
   }
   const started = performance.now();
   await trainer.train();
@@ -204,6 +207,16 @@ async function writeLog(path: string | undefined, entry: LogEntry): Promise<void
     console.error(`\nepoch ${entry.epoch}: eval loss ${entry.eval_loss.toFixed(4)}`);
   }
   if (path) await Deno.writeTextFile(path, line + "\n", { append: true, create: true });
+}
+
+// A resumed run logs the steps after its checkpoint again: drop the lines the first run wrote
+// for them, so each step appears once.
+async function trimLog(path: string, step: number): Promise<void> {
+  if (!(await exists(path))) return;
+  const kept = parseJsonLines(await readText(path), path).filter((entry) =>
+    (entry as LogEntry).step <= step
+  );
+  await writeTextAtomic(path, kept.map((entry) => JSON.stringify(entry) + "\n").join(""));
 }
 
 /** A parser that takes "auto" as it is and anything else through `parse`. */

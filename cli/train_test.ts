@@ -195,3 +195,37 @@ Deno.test("a diverging run stops at the first NaN, naming the step and the last 
   );
   assertEquals(await names(out), ["checkpoint-1"]);
 });
+
+Deno.test("checkpoints carry the tokenizer; a resumed run's log holds each step once", async () => {
+  const out = `${await Deno.makeTempDir()}/out`;
+  const log = `${out}/log.jsonl`;
+  const first = await train(out, "--logging-steps", "1", "--log", log);
+  assertEquals(first.code, 0, first.stderr);
+  const ask = await qa(
+    "ask",
+    "--model",
+    `${out}/checkpoint-2`,
+    "--question",
+    "Who?",
+    "--context",
+    "Ann.",
+  );
+  assertEquals(ask.code, 0, ask.stderr);
+  const { answer, start, end } = JSON.parse(ask.stdout);
+  assertEquals("Ann.".slice(start, end), answer);
+
+  const resumed = await train(
+    out,
+    "--logging-steps",
+    "1",
+    "--log",
+    log,
+    "--resume",
+    `${out}/checkpoint-2`,
+  );
+  assertEquals(resumed.code, 0, resumed.stderr);
+  const steps = (await Deno.readTextFile(log)).trim().split("\n").map((line) =>
+    JSON.parse(line).step
+  );
+  assertEquals(steps, [1, 2, 3, 4]);
+});

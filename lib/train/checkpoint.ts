@@ -40,7 +40,7 @@ export async function saveTrainerCheckpoint(
   await optimizer.syncFromDevice();
   await Deno.remove(staging, { recursive: true }).catch(() => {});
   try {
-    await model.save(staging);
+    await model.save(staging, { tokenizerFolder: args.tokenizerFolder });
     await Deno.writeFile(join(staging, "optimizer.safetensors"), optimizerBytes(optimizer));
     const trainerState = {
       global_step: state.globalStep,
