@@ -122,3 +122,77 @@ Deno.test("a gzip bomb stops at the input cap, naming the file, in bounded memor
   console.log(`peak RSS of the 600 MB gzip bomb: ${(peakKb / 1024).toFixed(0)} MiB`);
   assert(peakKb * 1024 < 1.5e9, `peak RSS ${peakKb} kB`);
 });
+
+/** The fsync and rename calls of a `qa` run, in order, traced by strace; undefined without it. */
+async function tracedQa(dir: string, ...args: string[]): Promise<string[] | undefined> {
+  const trace = `${dir}/strace.txt`;
+  const cli = new URL("./qa.ts", import.meta.url).pathname;
+  let output: Deno.CommandOutput;
+  try {
+    output = await new Deno.Command("strace", {
+      args: ["-f", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o", trace]
+        .concat([Deno.execPath(), "run", "-A", cli, ...args]),
+      env: { NO_COLOR: "1" },
+    }).output();
+  } catch {
+    return undefined;
+  }
+  const stderr = new TextDecoder().decode(output.stderr);
+  if (/ptrace|PTRACE/.test(stderr)) return undefined;
+  assertEquals(output.code, 0, stderr);
+  const calls: string[] = [];
+  for (const line of (await Deno.readTextFile(trace)).split("\n")) {
+    const synced = /f(?:data)?sync\(\d+<([^>]+)>/.exec(line);
+    const renamed = /rename(?:at2?)?\((?:[^"]*)"([^"]+)", (?:[^"]*)"([^"]+)"/.exec(line);
+    if (synced) calls.push(`sync ${synced[1]}`);
+    if (renamed) calls.push(`rename ${renamed[1]} ${renamed[2]}`);
+  }
+  return calls;
+}
+
+/** Every rename into `dir` follows a sync of the renamed file and precedes a sync of its folder. */
+function assertDurable(calls: string[], dir: string): number {
+  let checked = 0;
+  calls.forEach((call, i) => {
+    const [kind, from, to] = call.split(" ");
+    if (kind !== "rename" || !to.startsWith(dir)) return;
+    const folder = to.slice(0, to.lastIndexOf("/"));
+    const fileSynced = calls.slice(0, i).some((c) =>
+      c === `sync ${from}` || c.startsWith(`sync ${from}/`)
+    );
+    assert(fileSynced, `${from} renamed to ${to} without an fsync first`);
+    assert(calls.slice(i + 1).includes(`sync ${folder}`), `${folder} not synced after ${to}`);
+    checked++;
+  });
+  return checked;
+}
+
+Deno.test("models, checkpoints and every output file are synced, renamed, their folder synced", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir());
+  const train = await tracedQa(
+    dir,
+    ...["train", "--model", TINY, "--train", SAMPLE, "--batch-size", "2", "--workers", "1"],
+    ...["--max-length", "128", "--doc-stride", "32", "--max-steps", "4", "--save-steps", "2"],
+    ...["--output", `${dir}/out`, "--log", `${dir}/out/log.jsonl`],
+  );
+  if (!train) {
+    console.warn("skipped the fsync check: strace cannot run here");
+    return;
+  }
+  // checkpoint-2's 8 files, the folder itself, the final model's 6 files.
+  assertEquals(assertDurable(train, `${dir}/out`), 8 + 1 + 6);
+  assert(train.includes(`sync ${dir}/out/log.jsonl`), "the log is synced");
+  const predict = await tracedQa(
+    dir,
+    ...["predict", "--model", `${dir}/out`, "--data", SAMPLE, "--max-length", "128"],
+    ...["--out", `${dir}/p/predictions.json`, "--nbest-out", `${dir}/p/nbest.json`],
+    ...["--raw-logits", `${dir}/p/logits.jsonl.gz`],
+  );
+  assertEquals(assertDurable(predict!, `${dir}/p`), 3);
+  const featurize = await tracedQa(
+    dir,
+    ...["featurize", "--tokenizer", TINY, "--input", SAMPLE, "--mode", "train"],
+    ...["--out", `${dir}/f/features.jsonl`],
+  );
+  assertEquals(assertDurable(featurize!, `${dir}/f`), 1);
+});

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { dirname } from "node:path";
 import { loadSquad, parseJsonLines, readText, writeTextAtomic } from "../lib/data/mod.ts";
 import { prepareTrainFeatures } from "../lib/features/mod.ts";
+import { writeAll } from "../lib/fs/mod.ts";
 import { exists } from "../lib/hub/mod.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
@@ -206,7 +207,18 @@ async function writeLog(path: string | undefined, entry: LogEntry): Promise<void
   if (entry.eval_loss !== undefined) {
     console.error(`\nepoch ${entry.epoch}: eval loss ${entry.eval_loss.toFixed(4)}`);
   }
-  if (path) await Deno.writeTextFile(path, line + "\n", { append: true, create: true });
+  if (path) await appendSynced(path, line + "\n");
+}
+
+// One log line, on disk before the run goes on.
+async function appendSynced(path: string, text: string): Promise<void> {
+  const file = await Deno.open(path, { append: true, create: true });
+  try {
+    await writeAll(file, new TextEncoder().encode(text));
+    await file.sync();
+  } finally {
+    file.close();
+  }
 }
 
 // A resumed run logs the steps after its checkpoint again: drop the lines the first run wrote

@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { dirname, join } from "node:path";
 import { writeTextAtomic } from "../data/mod.ts";
+import { syncFolder, writeFileDurable } from "../fs/mod.ts";
 import type { QuestionAnsweringModel } from "../model/mod.ts";
 import { readSafetensors, serializeSafetensors, toFloat32 } from "../model/safetensors.ts";
 import type { AdamW } from "./adamw.ts";
@@ -41,7 +42,7 @@ export async function saveTrainerCheckpoint(
   await Deno.remove(staging, { recursive: true }).catch(() => {});
   try {
     await model.save(staging, { tokenizerFolder: args.tokenizerFolder });
-    await Deno.writeFile(join(staging, "optimizer.safetensors"), optimizerBytes(optimizer));
+    await writeFileDurable(join(staging, "optimizer.safetensors"), optimizerBytes(optimizer));
     const trainerState = {
       global_step: state.globalStep,
       log_history: state.logHistory,
@@ -53,6 +54,7 @@ export async function saveTrainerCheckpoint(
     );
     await Deno.remove(folder, { recursive: true }).catch(() => {});
     await Deno.rename(staging, folder);
+    await syncFolder(args.outputDir);
   } catch (e) {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
     throw new Error(`${folder}: the checkpoint could not be written (${(e as Error).message})`);
@@ -191,4 +193,5 @@ async function pruneCheckpoints(outputDir: string, limit: number): Promise<void>
   for (const step of steps.slice(0, Math.max(0, steps.length - limit))) {
     await Deno.remove(join(outputDir, `checkpoint-${step}`), { recursive: true });
   }
+  await syncFolder(outputDir);
 }
