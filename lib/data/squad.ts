@@ -113,8 +113,9 @@ function nestedAnswers(answers: unknown[], source: string, id: string): Answers 
     if (!isObject(answer)) throw new DataError(source, id, `answers[${i}] is not an object`);
     text.push(field(answer, "text", "string", source, id, `answers[${i}]`) as string);
     const start = field(answer, "answer_start", "number", source, id, `answers[${i}]`) as number;
-    if (!Number.isSafeInteger(start) || start < 0) {
-      throw new DataError(source, id, `answers[${i}].answer_start must be an integer ≥ 0`);
+    // -1 marks an answer not found in the context (CMRC 2018): a mismatch, checked later.
+    if (!Number.isSafeInteger(start)) {
+      throw new DataError(source, id, `answers[${i}].answer_start must be an integer`);
     }
     answer_start.push(start);
   });
@@ -136,8 +137,8 @@ function flatExample(row: unknown, source: string, index: number): SquadExample 
       "answers.text and answers.answer_start must be lists of equal length",
     );
   }
-  if (starts.some((s) => typeof s !== "number" || !Number.isSafeInteger(s) || s < 0)) {
-    throw new DataError(source, id, "answers.answer_start must hold integers ≥ 0");
+  if (starts.some((s) => typeof s !== "number" || !Number.isSafeInteger(s))) {
+    throw new DataError(source, id, "answers.answer_start must hold integers");
   }
   return {
     id,

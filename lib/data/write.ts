@@ -42,10 +42,12 @@ export class AtomicWriter {
     await this.#named(this.#writer.write(this.#encoder.encode(text)));
   }
 
-  /** Appends one JSON value per line. */
+  /** Appends one JSON value per line (a few hundred lines per write, never one huge string). */
   async writeJsonLines(rows: unknown[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.write(rows.map((row) => JSON.stringify(row)).join("\n") + "\n");
+    for (let from = 0; from < rows.length; from += 256) {
+      const lines = rows.slice(from, from + 256).map((row) => JSON.stringify(row) + "\n");
+      await this.write(lines.join(""));
+    }
   }
 
   /** Finishes the file and moves it into place. */
