@@ -4,11 +4,14 @@
 
 /** Time limits and retries of a download. */
 export interface HttpOptions {
-  /** Most milliseconds to wait for the response headers (connecting included); 30 s by default. */
+  /**
+   * Most milliseconds to wait for the response headers (connecting included); 30 s by default
+   * (env `QA_HTTP_CONNECT_TIMEOUT_S`).
+   */
   connectTimeoutMs?: number;
-  /** Most milliseconds the body may go without a byte; 60 s by default. */
+  /** Most milliseconds the body may go without a byte; 60 s by default (`QA_HTTP_READ_TIMEOUT_S`). */
   readTimeoutMs?: number;
-  /** Retries after a transient failure (so `retries + 1` tries in all); 3 by default. */
+  /** Retries after a transient failure (`retries + 1` tries in all); 3 by default (`QA_HTTP_RETRIES`). */
   retries?: number;
   /** Wait before the first retry, doubled before each next one; 1 s by default. */
   backoffMs?: number;
@@ -17,12 +20,25 @@ export interface HttpOptions {
 /** A failure worth another try: a 5xx or 429 answer, a network error, a timeout. */
 class TransientError extends Error {}
 
-const DEFAULTS: Required<HttpOptions> = {
-  connectTimeoutMs: 30_000,
-  readTimeoutMs: 60_000,
-  retries: 3,
-  backoffMs: 1_000,
-};
+// The defaults, each overridable from the environment (QA_HTTP_CONNECT_TIMEOUT_S...).
+function defaults(): Required<HttpOptions> {
+  return {
+    connectTimeoutMs: 1000 * fromEnv("QA_HTTP_CONNECT_TIMEOUT_S", 30),
+    readTimeoutMs: 1000 * fromEnv("QA_HTTP_READ_TIMEOUT_S", 60),
+    retries: Math.floor(fromEnv("QA_HTTP_RETRIES", 3)),
+    backoffMs: 1_000,
+  };
+}
+
+function fromEnv(name: string, fallback: number): number {
+  const text = Deno.env.get(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === "" || !(value >= 0) || !Number.isFinite(value)) {
+    throw new Error(`${name} must be a number ≥ 0, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
 
 /**
  * GETs `url` and hands its body to `consume` (bytes as they come, each wait for them bounded by
@@ -34,7 +50,7 @@ export async function fetchWithRetries<T>(
   consume: (body: AsyncIterable<Uint8Array>, response: Response) => Promise<T>,
   options: HttpOptions = {},
 ): Promise<T> {
-  const settings = { ...DEFAULTS, ...options };
+  const settings = { ...defaults(), ...options };
   for (let attempt = 0;; attempt++) {
     try {
       return await fetchOnce(url, consume, settings);

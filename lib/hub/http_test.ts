@@ -126,3 +126,32 @@ Deno.test("5xx answers are retried with back-off; a 404 is not", async () => {
     await missing.close();
   }
 });
+
+Deno.test({
+  name: "qa featurize from a hanging URL stops within the limits set in the environment",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const server = silentServer();
+    try {
+      const url = `${server.url}/dev-v1.1.json`;
+      const cli = new URL("../../cli/qa.ts", import.meta.url).pathname;
+      const tokenizer =
+        new URL("../../../shared/golden/models/tiny-distilbert-init", import.meta.url)
+          .pathname;
+      const [output, ms] = await timed(() =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", cli, "featurize", "--tokenizer", tokenizer, "--input", url]
+            .concat(["--mode", "train", "--out", `${Deno.makeTempDirSync()}/f.jsonl`]),
+          env: { NO_COLOR: "1", QA_HTTP_CONNECT_TIMEOUT_S: "0.3", QA_HTTP_RETRIES: "1" },
+        }).output()
+      );
+      const stderr = new TextDecoder().decode(output.stderr);
+      assertEquals(output.code, 1, stderr);
+      assert(stderr.includes(`error: ${url}: no answer within 0.3 s (2 tries)`), stderr);
+      assert(ms < 20_000, `${ms} ms`);
+    } finally {
+      server.close();
+    }
+  },
+});
