@@ -1,6 +1,7 @@
 // Downloads against real servers on loopback: one that accepts and never answers, one that stops
 // sending half-way, one that fails twice before answering. Every wait is bounded by small limits.
 import { assert, assertEquals, assertRejects } from "../../test/assert.ts";
+import { sharedPath } from "../../test/shared.ts";
 import { readText } from "../data/read.ts";
 import { loadSquad } from "../data/squad.ts";
 import { cachedDownload, downloadFile } from "./cache.ts";
@@ -136,9 +137,7 @@ Deno.test({
     try {
       const url = `${server.url}/dev-v1.1.json`;
       const cli = new URL("../../cli/qa.ts", import.meta.url).pathname;
-      const tokenizer =
-        new URL("../../../shared/golden/models/tiny-distilbert-init", import.meta.url)
-          .pathname;
+      const tokenizer = sharedPath("golden/models/tiny-distilbert-init");
       const [output, ms] = await timed(() =>
         new Deno.Command(Deno.execPath(), {
           args: ["run", "-A", cli, "featurize", "--tokenizer", tokenizer, "--input", url]
