@@ -229,3 +229,36 @@ Deno.test("checkpoints carry the tokenizer; a resumed run's log holds each step 
   );
   assertEquals(steps, [1, 2, 3, 4]);
 });
+
+Deno.test("kill -9 mid-run, then --resume in place: the same model as an uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir();
+  const args = (out: string) => [
+    ...["run", "-A", new URL("./qa.ts", import.meta.url).pathname, "train", ...COMMON],
+    ...["--output", out, "--max-steps", "12", "--save-steps", "2", "--save-total-limit", "0"],
+  ];
+  const whole = await qa(...args(`${dir}/whole`).slice(3));
+  assertEquals(whole.code, 0, whole.stderr);
+
+  const out = `${dir}/killed`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: args(out),
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  while (!(await Deno.stat(`${out}/checkpoint-4`).catch(() => undefined))) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  const left = await names(out);
+  assert(!left.includes("model.safetensors"), `killed before the end: ${left}`);
+  const last = left.filter((n) => /^checkpoint-\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(11)) - Number(b.slice(11))).at(-1)!;
+  const resumed = await qa(...args(out).slice(3), "--resume", `${out}/${last}`);
+  assertEquals(resumed.code, 0, resumed.stderr);
+  assert(!(await names(out)).some((n) => n.includes(".tmp-")), `${await names(out)}`);
+  assertEquals(
+    await Deno.readFile(`${out}/model.safetensors`),
+    await Deno.readFile(`${dir}/whole/model.safetensors`),
+  );
+});
