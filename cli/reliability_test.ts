@@ -62,6 +62,11 @@ Deno.test("errors name their cause: the model, --max-length, the full disk, the 
       ["ask", "--model", TINY, "--question", "Who?", "--context", ""],
       "--context: the context is empty",
     ],
+    [
+      ["featurize", "--max-input-mb", "0.001", "--tokenizer", TINY, "--input", SAMPLE]
+        .concat(["--mode", "train", "--out", `${dir}/f.jsonl`]),
+      `${SAMPLE}: holds more than 0.001 MiB of text; --max-input-mb (or QA_MAX_INPUT_MB) raises`,
+    ],
   ];
   for (const [args, message] of cases) {
     const run = await qa(...args);

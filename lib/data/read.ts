@@ -6,15 +6,21 @@ export function isUrl(source: string): boolean {
 }
 
 /**
- * Most bytes one text input may hold once gunzipped (256 MiB unless `QA_MAX_INPUT_MB` or
- * `setMaxInputBytes` says otherwise): a small gzip can inflate to gigabytes, and V8 holds no
+ * Most bytes one text input may hold once gunzipped: 256 MiB unless `QA_MAX_INPUT_MB` or
+ * `setMaxInputBytes` says otherwise. A small gzip can inflate to gigabytes, and V8 holds no
  * string over 512 MiB anyway.
  */
-let maxInputBytes = defaultMaxInputBytes();
+let maxInputBytes: number | undefined;
 
-function defaultMaxInputBytes(): number {
-  const mb = Number(Deno.env.get("QA_MAX_INPUT_MB") ?? 256);
-  return (Number.isFinite(mb) && mb > 0 ? mb : 256) * (1 << 20);
+function inputCap(): number {
+  if (maxInputBytes !== undefined) return maxInputBytes;
+  const text = Deno.env.get("QA_MAX_INPUT_MB");
+  if (text === undefined) return 256 * (1 << 20);
+  const mb = Number(text);
+  if (text.trim() === "" || !(mb > 0) || !Number.isFinite(mb)) {
+    throw new Error(`QA_MAX_INPUT_MB must be a positive number, got ${JSON.stringify(text)}`);
+  }
+  return mb * (1 << 20);
 }
 
 /** Sets the most bytes a text input may hold once gunzipped (`--max-input-mb`). */
@@ -35,7 +41,7 @@ export interface ReadOptions extends HttpOptions {
  * source: missing, unreadable, corrupt or truncated gzip, too large, not UTF-8.
  */
 export async function readText(source: string, options: ReadOptions = {}): Promise<string> {
-  const maxBytes = options.maxBytes ?? maxInputBytes;
+  const maxBytes = options.maxBytes ?? inputCap();
   if (isUrl(source)) {
     return await fetchWithRetries(source, (body) => decodeText(body, source, maxBytes), options);
   }
@@ -70,7 +76,7 @@ async function decodeText(
   let gzipped = false;
   for await (const chunk of inflated(body, source, (isGzip) => gzipped = isGzip)) {
     if (bytes + chunk.length > maxBytes) {
-      const mb = (maxBytes / (1 << 20)).toFixed(0);
+      const mb = Number((maxBytes / (1 << 20)).toPrecision(3));
       throw new Error(
         `${source}: ${gzipped ? "inflates to" : "holds"} more than ${mb} MiB of text; ` +
           `--max-input-mb (or QA_MAX_INPUT_MB) raises the cap`,
