@@ -3,6 +3,7 @@
 import { assert, assertEquals, assertRejects } from "../../test/assert.ts";
 import { sharedPath } from "../../test/shared.ts";
 import { readText } from "../data/read.ts";
+import { readCheckpoint } from "../model/checkpoint.ts";
 import { loadSquad } from "../data/squad.ts";
 import { cachedDownload, downloadFile } from "./cache.ts";
 import { fetchWithRetries, type HttpOptions } from "./http.ts";
@@ -150,6 +151,36 @@ Deno.test({
       assert(stderr.includes(`error: ${url}: no answer within 0.3 s (2 tries)`), stderr);
       assert(ms < 20_000, `${ms} ms`);
     } finally {
+      server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a hub id from a hub that never answers: bounded, naming the URL, nothing cached",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const server = silentServer();
+    const cache = await Deno.makeTempDir();
+    const env = {
+      HF_ENDPOINT: server.url,
+      QA_CACHE: cache,
+      QA_HTTP_CONNECT_TIMEOUT_S: "0.2",
+      QA_HTTP_RETRIES: "1",
+    };
+    for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
+    try {
+      const [error, ms] = await timed(() => assertRejects(() => readCheckpoint("someone/model")));
+      const url = `${server.url}/someone/model/resolve/main/config.json`;
+      assert(
+        (error as Error).message.includes(`${url}: no answer within 0.2 s (2 tries)`),
+        `${error}`,
+      );
+      assert(ms < 5000, `${ms} ms`);
+      assertEquals([...Deno.readDirSync(`${cache}/hub/someone--model/main`)], []);
+    } finally {
+      for (const name of Object.keys(env)) Deno.env.delete(name);
       server.close();
     }
   },
