@@ -1,11 +1,12 @@
 import type { Command } from "commander";
+import { readText } from "../lib/data/mod.ts";
 import {
   type Answer,
   QuestionAnsweringInputError,
   QuestionAnsweringPipeline,
   type QuestionContext,
 } from "../lib/pipeline/mod.ts";
-import { type ModelArgs, startBackend, withModelOptions } from "./model_args.ts";
+import { checkModel, type ModelArgs, startBackend, withModelOptions } from "./model_args.ts";
 import { positiveInt } from "./report.ts";
 
 interface AskArgs extends ModelArgs {
@@ -56,7 +57,13 @@ async function ask(args: AskArgs): Promise<void> {
     throw new Error("give the context with only one of --context or --context-file");
   }
   const context = args.context ??
-    (args.contextFile === undefined ? undefined : await Deno.readTextFile(args.contextFile));
+    (args.contextFile === undefined ? undefined : await readContext(args.contextFile));
+  const contextFlag = args.contextFile === undefined
+    ? "--context"
+    : `--context-file ${args.contextFile}`;
+  if (context !== undefined && context.trim() === "") {
+    throw new Error(`${contextFlag}: the context is empty${context ? " (only whitespace)" : ""}`);
+  }
   const flags = args.question.map((question, k) => ({
     question,
     context,
@@ -71,6 +78,7 @@ async function ask(args: AskArgs): Promise<void> {
   if (inputs.length === 0) throw new Error("give a question with --question or --questions");
   const missing = inputs.find((input) => input.context === undefined);
   if (missing) throw new Error(`${missing.source}: no context; give --context or --context-file`);
+  await checkModel(args.model, args.maxLength);
   await startBackend(args.backend, args.webgpu, args.blas);
   const qa = await QuestionAnsweringPipeline.fromPretrained(args.model, {
     tokenizer: args.tokenizer,
@@ -88,6 +96,15 @@ async function ask(args: AskArgs): Promise<void> {
   }).finally(() => qa.dispose());
   const shown = answers.map((list): Answer | Answer[] => args.topK === 1 ? list[0] : list);
   console.log(JSON.stringify(shown.length === 1 ? shown[0] : shown, null, 2));
+}
+
+// The context file as UTF-8 text; anything else is named rather than decoded with U+FFFD.
+async function readContext(file: string): Promise<string> {
+  try {
+    return await readText(file);
+  } catch (e) {
+    throw new Error(`--context-file ${(e as Error).message}`);
+  }
 }
 
 // A questions file holds strings (about the common context) or {question, context} objects;

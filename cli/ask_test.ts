@@ -95,7 +95,7 @@ Deno.test("qa ask: bad input stops with a message naming the input and the probl
     ],
     [
       ["--question", "Where?", "--context-file", `${dir}/context.txt`],
-      "--question: the context is empty (only whitespace)",
+      `--context-file ${dir}/context.txt: the context is empty (only whitespace)`,
     ],
     [
       ["--questions", `${dir}/questions.json`, "--context", "In Paris."],

@@ -60,9 +60,10 @@ async function evaluate(args: EvaluateArgs): Promise<void> {
 }
 
 async function readPredictions(path: string): Promise<Record<string, string>> {
+  const text = await readText(path);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readText(path));
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new Error(`${path}: malformed JSON (${(e as Error).message})`);
   }

@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { join } from "node:path";
+import { checkpointFolder } from "../lib/model/checkpoint.ts";
+import { readConfig } from "../lib/model/config.ts";
 import { BLAS_ENV, describeBackend, initBackend } from "../lib/model/backend.ts";
 import { WEBGPU_ENV, type WebGPUImplementation } from "../lib/model/webgpu.ts";
 import { positiveInt } from "./report.ts";
@@ -59,6 +62,21 @@ function webgpuChoice(value: string): WebGPUImplementation {
   throw new Error(`--webgpu must be deno or dawn, got ${value}`);
 }
 
+/**
+ * Checks `--model` before anything else is loaded (so a bad folder is reported as the model's
+ * problem, not its tokenizer's), and that `--max-length` fits its position embeddings.
+ */
+export async function checkModel(model: string, maxLength: number): Promise<void> {
+  const path = join(await checkpointFolder(model), "config.json");
+  const { maxPositions } = await readConfig(path);
+  if (maxLength > maxPositions) {
+    throw new Error(
+      `--max-length ${maxLength} is more than the model's ${maxPositions} positions ` +
+        `(max_position_embeddings in ${path}); give --max-length ${maxPositions} or less`,
+    );
+  }
+}
+
 /** Starts the compute backend (on the chosen WebGPU or BLAS) and says which one runs. */
 export async function startBackend(
   name: ModelArgs["backend"],
@@ -74,7 +92,9 @@ export async function startBackend(
 export function positiveNumber(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!(n > 0)) throw new Error(`${name} must be a positive number, got ${value}`);
+    if (!(n > 0 && Number.isFinite(n))) {
+      throw new Error(`${name} must be a positive number, got ${value}`);
+    }
     return n;
   };
 }
@@ -83,7 +103,18 @@ export function positiveNumber(name: string): (value: string) => number {
 export function nonNegativeNumber(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!(n >= 0)) throw new Error(`${name} must be a number ≥ 0, got ${value}`);
+    if (!(n >= 0 && Number.isFinite(n))) {
+      throw new Error(`${name} must be a number ≥ 0, got ${value}`);
+    }
+    return n;
+  };
+}
+
+/** Parses a number option between 0 and 1. */
+export function fraction(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a number from 0 to 1, got ${value}`);
     return n;
   };
 }

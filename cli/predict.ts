@@ -4,7 +4,7 @@ import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { answersOf, predictDataset } from "../lib/pipeline/mod.ts";
 import { nbestJson } from "../lib/postprocess/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
-import { type ModelArgs, startBackend, withModelOptions } from "./model_args.ts";
+import { checkModel, type ModelArgs, startBackend, withModelOptions } from "./model_args.ts";
 import { type DecodingArgs, positiveInt, reportSkipped, withDecodingOptions } from "./report.ts";
 
 interface PredictArgs extends ModelArgs, DecodingArgs {
@@ -28,6 +28,7 @@ export function predictCommand(program: Command): void {
 }
 
 async function predict(args: PredictArgs): Promise<void> {
+  await checkModel(args.model, args.maxLength);
   await startBackend(args.backend, args.webgpu, args.blas);
   const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
   const model = await QuestionAnsweringModel.fromPretrained(args.model);

@@ -16,8 +16,19 @@ export function reportSkipped(skipped: ExampleProblem[], shown = 5): void {
 export function positiveInt(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) {
+    if (!Number.isSafeInteger(n) || n <= 0) {
       throw new Error(`${name} must be a positive integer, got ${value}`);
+    }
+    return n;
+  };
+}
+
+/** Parses an integer option that may be zero, naming the option when it is not one. */
+export function nonNegativeInt(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isSafeInteger(n) || n < 0) {
+      throw new Error(`${name} must be an integer ≥ 0, got ${value}`);
     }
     return n;
   };

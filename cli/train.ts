@@ -1,12 +1,23 @@
 import type { Command } from "commander";
 import { dirname } from "node:path";
-import { loadSquad } from "../lib/data/mod.ts";
+import { loadSquad, parseJsonLines, readText, writeTextAtomic } from "../lib/data/mod.ts";
 import { prepareTrainFeatures } from "../lib/features/mod.ts";
+import { writeAll } from "../lib/fs/mod.ts";
+import { exists } from "../lib/hub/mod.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
-import { defaultArguments, type LogEntry, Trainer } from "../lib/train/mod.ts";
 import {
+  defaultArguments,
+  type LogEntry,
+  OVERWRITE_FLAG,
+  prepareOutputDir,
+  probeWritable,
+  Trainer,
+} from "../lib/train/mod.ts";
+import {
+  checkModel,
+  fraction,
   type ModelArgs,
   nonNegativeNumber,
   positiveNumber,
@@ -14,7 +25,7 @@ import {
   withModelOptions,
 } from "./model_args.ts";
 import { trainingBar } from "./progress.ts";
-import { positiveInt, reportSkipped } from "./report.ts";
+import { nonNegativeInt, positiveInt, reportSkipped } from "./report.ts";
 
 interface TrainArgs extends ModelArgs {
   model: string;
@@ -36,6 +47,7 @@ interface TrainArgs extends ModelArgs {
   saveSteps: number;
   saveTotalLimit: number;
   resume?: string;
+  overwriteOutputDir?: boolean;
   log?: string;
 }
 
@@ -75,7 +87,7 @@ export function trainCommand(program: Command): void {
     .option(
       "--warmup-ratio <r>",
       "fraction of steps warming up",
-      nonNegativeNumber("--warmup-ratio"),
+      fraction("--warmup-ratio"),
       0,
     )
     .option(
@@ -84,25 +96,36 @@ export function trainCommand(program: Command): void {
       nonNegativeNumber("--max-grad-norm"),
       1,
     )
-    .option("--seed <n>", "seed of the data order and new weights", (v) => parseInt(v, 10), 42)
+    .option("--seed <n>", "seed of the data order and new weights", nonNegativeInt("--seed"), 42)
     .option("--no-shuffle", "keep the features in file order")
     .option("--logging-steps <n>", "log every n steps", positiveInt("--logging-steps"), 50)
     .option(
       "--save-steps <n>",
       "checkpoint every n steps (0: only the final model)",
-      (v) => parseInt(v, 10),
+      nonNegativeInt("--save-steps"),
       0,
     )
-    .option("--save-total-limit <n>", "checkpoints kept (0: all)", (v) => parseInt(v, 10), 2)
+    .option(
+      "--save-total-limit <n>",
+      "checkpoints kept (0: all)",
+      nonNegativeInt("--save-total-limit"),
+      2,
+    )
     .option("--resume <checkpoint-dir>", "continue a run from one of its checkpoints")
+    .option(OVERWRITE_FLAG, "replace the earlier run in a non-empty --output")
     .option("--log <file.jsonl>", "append {step, epoch, lr, loss, grad_norm} lines here");
   withModelOptions(command).action(train);
 }
 
 async function train(args: TrainArgs): Promise<void> {
+  await prepareOutputDir(args.output, {
+    overwrite: args.overwriteOutputDir,
+    resume: args.resume,
+    inputs: { "--model": args.model, "--tokenizer": args.tokenizer, "--resume": args.resume },
+  });
+  if (args.log) await probeWritable(dirname(args.log), "--log's folder");
+  await checkModel(args.model, args.maxLength);
   await startBackend(args.backend, args.webgpu, args.blas);
-  await Deno.mkdir(args.output, { recursive: true });
-  if (args.log) await Deno.mkdir(dirname(args.log), { recursive: true });
   const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
   const featureOptions = {
     maxLength: args.maxLength,
@@ -143,6 +166,7 @@ async function train(args: TrainArgs): Promise<void> {
     loggingSteps: args.loggingSteps,
     saveSteps: args.saveSteps,
     saveTotalLimit: args.saveTotalLimit,
+    tokenizerFolder: tokenizer.folder,
   };
   const bar = trainingBar("train");
   const trainer = new Trainer(model, trainingArgs, trainSet.features, evalSet?.features ?? [], {
@@ -153,6 +177,7 @@ async function train(args: TrainArgs): Promise<void> {
   if (args.resume) {
     await trainer.resumeFrom(args.resume);
     console.error(`resumed from ${args.resume} at step ${trainer.state.globalStep}`);
+    if (args.log) await trimLog(args.log, trainer.state.globalStep);
   }
   const started = performance.now();
   await trainer.train();
@@ -182,7 +207,28 @@ async function writeLog(path: string | undefined, entry: LogEntry): Promise<void
   if (entry.eval_loss !== undefined) {
     console.error(`\nepoch ${entry.epoch}: eval loss ${entry.eval_loss.toFixed(4)}`);
   }
-  if (path) await Deno.writeTextFile(path, line + "\n", { append: true, create: true });
+  if (path) await appendSynced(path, line + "\n");
+}
+
+// One log line, on disk before the run goes on.
+async function appendSynced(path: string, text: string): Promise<void> {
+  const file = await Deno.open(path, { append: true, create: true });
+  try {
+    await writeAll(file, new TextEncoder().encode(text));
+    await file.sync();
+  } finally {
+    file.close();
+  }
+}
+
+// A resumed run logs the steps after its checkpoint again: drop the lines the first run wrote
+// for them, so each step appears once.
+async function trimLog(path: string, step: number): Promise<void> {
+  if (!(await exists(path))) return;
+  const kept = parseJsonLines(await readText(path), path).filter((entry) =>
+    (entry as LogEntry).step <= step
+  );
+  await writeTextAtomic(path, kept.map((entry) => JSON.stringify(entry) + "\n").join(""));
 }
 
 /** A parser that takes "auto" as it is and anything else through `parse`. */

@@ -1,7 +1,7 @@
 /** SQuAD data: loading, validation, named datasets and display. */
 export * from "./types.ts";
 export { codePointLength, codePointSlicer, pythonLstrip } from "./chars.ts";
-export { isUrl, parseJsonLines, readText } from "./read.ts";
+export { isUrl, parseJsonLines, type ReadOptions, readText, setMaxInputBytes } from "./read.ts";
 export { AtomicWriter, writeTextAtomic } from "./write.ts";
 export { checkExample, loadSquad, parseSquad, type QADataset } from "./squad.ts";
 export { NAMED_DATASETS, resolveNamedDataset, squadBaseUrl } from "./named.ts";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { cachedDownload, cacheDir } from "../hub/mod.ts";
+import { cachedDownload, cacheDir, type DownloadOptions } from "../hub/mod.ts";
 
 /** Where the official SQuAD files live; `QA_SQUAD_BASE_URL` overrides it (a mirror, a test server). */
 export function squadBaseUrl(): string {
@@ -16,11 +16,14 @@ export const NAMED_DATASETS: Record<string, Record<string, string>> = {
  * Turns `squad`, `squad:validation`, `squad_v2:train`... into a cached local file, downloading it
  * once. Anything else (a path, a URL) is returned as it is.
  */
-export async function resolveNamedDataset(source: string): Promise<string> {
+export async function resolveNamedDataset(
+  source: string,
+  options: DownloadOptions = {},
+): Promise<string> {
   const [name, split = "train"] = source.split(":");
+  if (!Object.hasOwn(NAMED_DATASETS, name) || source.includes("/")) return source;
   const files = NAMED_DATASETS[name];
-  if (!files || source.includes("/")) return source;
-  const file = files[split];
+  const file = Object.hasOwn(files, split) ? files[split] : undefined;
   if (!file) {
     throw new Error(
       `${source}: unknown split "${split}" (choose ${Object.keys(files).join(" or ")})`,
@@ -29,5 +32,6 @@ export async function resolveNamedDataset(source: string): Promise<string> {
   return await cachedDownload(
     `${squadBaseUrl()}/${file}`,
     join(cacheDir(), "datasets", name, file),
+    options,
   );
 }

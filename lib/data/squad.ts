@@ -1,5 +1,5 @@
 import { codePointSlicer } from "./chars.ts";
-import { parseJsonLines, readText } from "./read.ts";
+import { parseJsonLines, type ReadOptions, readText } from "./read.ts";
 import { resolveNamedDataset } from "./named.ts";
 import { type Answers, DataError, type ExampleProblem, type SquadExample } from "./types.ts";
 
@@ -17,11 +17,12 @@ export interface QADataset {
 /**
  * Loads SQuAD data: a SQuAD v1.1/v2.0 JSON file (`{"data":[{title, paragraphs}]}`), or the flattened
  * one-example-per-line JSONL form, plain or gzipped, from a path, a URL or a dataset name
- * (`squad`, `squad_v2`, with `:train` or `:validation`).
+ * (`squad`, `squad_v2`, with `:train` or `:validation`). `options` bound downloads (time limits,
+ * retries) and the text's size.
  */
-export async function loadSquad(source: string): Promise<QADataset> {
-  const location = await resolveNamedDataset(source);
-  const text = await readText(location);
+export async function loadSquad(source: string, options: ReadOptions = {}): Promise<QADataset> {
+  const location = await resolveNamedDataset(source, options);
+  const text = await readText(location, options);
   return parseSquad(text, location);
 }
 
@@ -31,6 +32,7 @@ export function parseSquad(text: string, source: string): QADataset {
   const { examples, version } = Array.isArray(rows)
     ? { examples: rows.map((row, i) => flatExample(row, source, i)), version: "" }
     : nestedExamples(rows, source);
+  if (examples.length === 0) throw new DataError(source, undefined, "the file holds no questions");
   rejectDuplicateIds(examples, source);
   const problems = examples.flatMap((example) => checkExample(example, source));
   const hasUnanswerable = examples.some((e) => e.answers.text.length === 0);
@@ -110,9 +112,12 @@ function nestedAnswers(answers: unknown[], source: string, id: string): Answers 
   answers.forEach((answer, i) => {
     if (!isObject(answer)) throw new DataError(source, id, `answers[${i}] is not an object`);
     text.push(field(answer, "text", "string", source, id, `answers[${i}]`) as string);
-    answer_start.push(
-      field(answer, "answer_start", "number", source, id, `answers[${i}]`) as number,
-    );
+    const start = field(answer, "answer_start", "number", source, id, `answers[${i}]`) as number;
+    // -1 marks an answer not found in the context (CMRC 2018): a mismatch, checked later.
+    if (!Number.isSafeInteger(start)) {
+      throw new DataError(source, id, `answers[${i}].answer_start must be an integer`);
+    }
+    answer_start.push(start);
   });
   return { text, answer_start };
 }
@@ -132,7 +137,7 @@ function flatExample(row: unknown, source: string, index: number): SquadExample 
       "answers.text and answers.answer_start must be lists of equal length",
     );
   }
-  if (starts.some((s) => typeof s !== "number" || !Number.isInteger(s))) {
+  if (starts.some((s) => typeof s !== "number" || !Number.isSafeInteger(s))) {
     throw new DataError(source, id, "answers.answer_start must hold integers");
   }
   return {

@@ -100,6 +100,28 @@ Deno.test("an empty context is a problem of that question; duplicate ids are an 
   assertEquals(error.message, "d.jsonl: question a: the question id appears more than once");
 });
 
+Deno.test("a file without questions, or with a bad answer_start, is an error naming it", () => {
+  for (const text of ['{"data": []}', "[]", '{"data": [{"title": "t", "paragraphs": []}]}']) {
+    const error = assertThrowsData(() => parseSquad(text, "none.json"));
+    assertEquals(error.message, "none.json: the file holds no questions");
+  }
+  const answer = (start: unknown) =>
+    JSON.stringify({
+      data: [{
+        paragraphs: [{
+          context: "abc",
+          qas: [{ id: "q", question: "?", answers: [{ text: "a", answer_start: start }] }],
+        }],
+      }],
+    });
+  for (const start of [0.5, 1e300]) {
+    const error = assertThrowsData(() => parseSquad(answer(start), "a.json"));
+    assertEquals(error.message, "a.json: question q: answers[0].answer_start must be an integer");
+  }
+  // -1 (CMRC 2018's mark of an answer not in the context) is a mismatch of that question.
+  assertEquals(parseSquad(answer(-1), "a.json").problems.map((p) => p.kind), ["answer_mismatch"]);
+});
+
 Deno.test("named datasets say what to download and where when offline", async () => {
   const cache = await Deno.makeTempDir();
   Deno.env.set("QA_CACHE", cache);

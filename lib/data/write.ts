@@ -1,8 +1,10 @@
 import { dirname } from "node:path";
+import { syncFolder } from "../fs/mod.ts";
 
 /**
  * Writes `path` atomically: everything goes to a temporary file beside it, which replaces `path`
- * only on `commit()`. A run that fails half-way leaves any earlier file as it was.
+ * only on `commit()` (synced to disk, renamed, the folder synced). A run that fails half-way
+ * leaves any earlier file as it was. Errors (a full disk...) name `path`.
  */
 export class AtomicWriter {
   #file: Deno.FsFile;
@@ -25,28 +27,52 @@ export class AtomicWriter {
 
   /** Opens a writer for `path` (gzipped when it ends in `.gz`); the folder is created if needed. */
   static async open(path: string): Promise<AtomicWriter> {
-    await Deno.mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.tmp-${Deno.pid}`;
-    const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-    return new AtomicWriter(path, tmp, file);
+    try {
+      await Deno.mkdir(dirname(path), { recursive: true });
+      const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+      return new AtomicWriter(path, tmp, file);
+    } catch (e) {
+      throw new Error(`${path}: cannot be written (${(e as Error).message})`);
+    }
   }
 
   /** Appends text. */
   async write(text: string): Promise<void> {
-    await this.#writer.write(this.#encoder.encode(text));
+    await this.#named(this.#writer.write(this.#encoder.encode(text)));
   }
 
-  /** Appends one JSON value per line. */
+  /** Appends one JSON value per line (a few hundred lines per write, never one huge string). */
   async writeJsonLines(rows: unknown[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.write(rows.map((row) => JSON.stringify(row)).join("\n") + "\n");
+    for (let from = 0; from < rows.length; from += 256) {
+      const lines = rows.slice(from, from + 256).map((row) => JSON.stringify(row) + "\n");
+      await this.write(lines.join(""));
+    }
   }
 
   /** Finishes the file and moves it into place. */
   async commit(): Promise<void> {
-    await this.#writer.close();
-    await this.#flushed;
-    await Deno.rename(this.#tmp, this.path);
+    await this.#named((async () => {
+      await this.#writer.close();
+      await this.#flushed;
+      // The stream closed the file; reopen it to flush it to disk before it takes the name.
+      const file = await Deno.open(this.#tmp, { read: true, write: true });
+      try {
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      await Deno.rename(this.#tmp, this.path);
+    })());
+    await syncFolder(dirname(this.path));
+  }
+
+  async #named(work: Promise<void>): Promise<void> {
+    try {
+      await work;
+    } catch (e) {
+      throw new Error(`${this.path}: cannot be written (${(e as Error).message})`);
+    }
   }
 
   /** Drops what was written; `path` is left untouched. */

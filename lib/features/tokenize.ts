@@ -7,7 +7,10 @@ export interface FeatureOptions {
   maxLength?: number;
   /** Tokens shared by consecutive windows of a long context (128). */
   docStride?: number;
-  /** Examples tokenized per call (as `datasets.map(batched=True)` uses 1,000). */
+  /**
+   * Examples tokenized per call (as `datasets.map(batched=True)` uses 1,000); fewer where their
+   * contexts pass `MAX_CONTEXT_CHARS`.
+   */
   batchSize?: number;
   /** File or URL of the examples, for messages. */
   source?: string;

@@ -1,5 +1,6 @@
 import { checkExample, codePointLength, type SquadExample } from "../data/mod.ts";
 import type { QATokenizer } from "../tokenizer/mod.ts";
+import { exampleChunks } from "./chunks.ts";
 import { type FeatureOptions, tokenizeExamples } from "./tokenize.ts";
 import { collectBatches, type FeatureResult, strictError } from "./result.ts";
 import type { Offset, TrainFeature } from "./types.ts";
@@ -17,17 +18,19 @@ export function prepareTrainFeatures(
   return collectBatches(trainFeatureBatches(tokenizer, examples, options));
 }
 
-/** `prepareTrainFeatures` one batch of examples at a time, for streaming to a file. */
+/**
+ * `prepareTrainFeatures` one bounded chunk of examples at a time (`exampleChunks`), for streaming
+ * to a file.
+ */
 export async function* trainFeatureBatches(
   tokenizer: QATokenizer,
   examples: SquadExample[],
   options: FeatureOptions = {},
 ): AsyncGenerator<FeatureResult<TrainFeature>> {
   const source = options.source ?? "examples";
-  const batchSize = options.batchSize ?? 1000;
   const cls = tokenizer.clsTokenId;
-  for (let from = 0; from < examples.length; from += batchSize) {
-    const indices = range(from, Math.min(from + batchSize, examples.length));
+  for (const [from, to] of exampleChunks(examples, options.batchSize ?? 1000)) {
+    const indices = range(from, to);
     const skipped = indices.flatMap((i) => checkExample(examples[i], source));
     const bad = new Set(skipped.map((p) => p.id));
     const usable = indices.filter((i) => !bad.has(examples[i].id));

@@ -1,5 +1,6 @@
 import { checkExample, type SquadExample } from "../data/mod.ts";
 import type { QATokenizer } from "../tokenizer/mod.ts";
+import { exampleChunks } from "./chunks.ts";
 import { type FeatureOptions, tokenizeExamples } from "./tokenize.ts";
 import { collectBatches, type FeatureResult, strictError } from "./result.ts";
 import type { ValidationFeature } from "./types.ts";
@@ -16,16 +17,15 @@ export function prepareValidationFeatures(
   return collectBatches(validationFeatureBatches(tokenizer, examples, options));
 }
 
-/** `prepareValidationFeatures` one batch of examples at a time. */
+/** `prepareValidationFeatures` one bounded chunk of examples at a time (`exampleChunks`). */
 export async function* validationFeatureBatches(
   tokenizer: QATokenizer,
   examples: SquadExample[],
   options: FeatureOptions = {},
 ): AsyncGenerator<FeatureResult<ValidationFeature>> {
   const source = options.source ?? "examples";
-  const batchSize = options.batchSize ?? 1000;
-  for (let from = 0; from < examples.length; from += batchSize) {
-    const chunk = examples.slice(from, from + batchSize);
+  for (const [from, to] of exampleChunks(examples, options.batchSize ?? 1000)) {
+    const chunk = examples.slice(from, to);
     // A wrong gold answer does not stop evaluation; an empty context does.
     const skipped = chunk.flatMap((e) => checkExample(e, source))
       .filter((p) => p.kind !== "answer_mismatch");

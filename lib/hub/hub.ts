@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { cachedDownload, cacheDir, exists } from "./cache.ts";
+import { cachedDownload, cacheDir, type DownloadOptions, exists } from "./cache.ts";
 
 /** Base URL of the Hugging Face hub; `HF_ENDPOINT` overrides it, as in Python. */
 export function hubEndpoint(): string {
@@ -21,12 +21,13 @@ export async function hubSnapshot(
   files: string[],
   optional: string[] = [],
   revision = "main",
+  options: DownloadOptions = {},
 ): Promise<string> {
   const folder = join(cacheDir(), "hub", repoId.replace("/", "--"), revision);
   for (const file of [...files, ...optional]) {
     const url = `${hubEndpoint()}/${repoId}/resolve/${revision}/${file}`;
     try {
-      await cachedDownload(url, join(folder, file));
+      await cachedDownload(url, join(folder, file), options);
     } catch (e) {
       if (optional.includes(file) && /HTTP 404/.test((e as Error).message)) continue;
       throw e;

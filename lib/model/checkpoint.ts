@@ -3,6 +3,7 @@
  * TensorFlow.js: weights are plain Float32Arrays keyed by their PyTorch names.
  */
 import { basename, join } from "node:path";
+import { syncFolder, writeAll } from "../fs/mod.ts";
 import { exists, hubFailure, hubSnapshot, isHubId } from "../hub/mod.ts";
 import { configToText, type ModelConfig, readConfig } from "./config.ts";
 import { elementCount, readSafetensors, serializeSafetensors, toFloat32 } from "./safetensors.ts";
@@ -114,12 +115,23 @@ export async function readWeights(path: string): Promise<WeightMap> {
   const file = await readSafetensors(path, { toFloat32: true });
   const weights: WeightMap = new Map();
   for (const [name, tensor] of file.tensors) {
-    weights.set(name, {
-      shape: tensor.shape,
-      data: toFloat32(tensor, `${path}: tensor "${name}"`),
-    });
+    const data = toFloat32(tensor, `${path}: tensor "${name}"`);
+    rejectNonFinite(data, `${path}: tensor "${name}"`);
+    weights.set(name, { shape: tensor.shape, data });
   }
   return weights;
+}
+
+// NaN or ±Infinity in a weight makes every output NaN: say where, instead of answering garbage.
+function rejectNonFinite(data: Float32Array, where: string): void {
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) bad++;
+  if (bad > 0) {
+    throw new Error(
+      `${where} holds ${bad} non-finite value(s) (NaN or ±Infinity): the model diverged in ` +
+        `training or the file is damaged`,
+    );
+  }
 }
 
 /** What `writeCheckpoint` adds beside config and weights. */
@@ -132,8 +144,8 @@ export interface WriteOptions {
  * Writes a checkpoint folder that transformers' `from_pretrained` loads: config.json (with the
  * question-answering class as architecture), model.safetensors (float32, {"format": "pt"}, bytes
  * exactly as the Python writer lays them out) and the tokenizer files. Every file is written to a
- * temporary name first and all are moved into place at the end, so a failure leaves any earlier
- * checkpoint in `dir` as it was.
+ * temporary name and synced to disk first, all are moved into place at the end and the folder is
+ * synced, so a failure or a crash leaves any earlier checkpoint in `dir` as it was.
  */
 export async function writeCheckpoint(
   dir: string,
@@ -176,7 +188,10 @@ async function readTokenizerFiles(folder: string): Promise<Map<string, Uint8Arra
   return found;
 }
 
-/** Writes every file under a temporary name, then renames them all into place. */
+/**
+ * Writes every file under a temporary name, synced to disk, then renames them all into place and
+ * syncs the folder: after a crash each file is the old one or the new one, whole.
+ */
 async function writeAllAtomic(dir: string, files: Map<string, Uint8Array>): Promise<void> {
   const staged: [string, string][] = [];
   try {
@@ -184,11 +199,24 @@ async function writeAllAtomic(dir: string, files: Map<string, Uint8Array>): Prom
       const path = join(dir, basename(name));
       const tmp = `${path}.tmp-${Deno.pid}`;
       staged.push([tmp, path]);
-      await Deno.writeFile(tmp, bytes);
+      await writeSynced(tmp, bytes).catch((e) => {
+        throw new Error(`${path}: cannot be written (${(e as Error).message})`);
+      });
     }
   } catch (e) {
     for (const [tmp] of staged) await Deno.remove(tmp).catch(() => {});
     throw e;
   }
   for (const [tmp, path] of staged) await Deno.rename(tmp, path);
+  await syncFolder(dir);
+}
+
+async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  try {
+    await writeAll(file, bytes);
+    await file.sync();
+  } finally {
+    file.close();
+  }
 }

@@ -76,9 +76,56 @@ interface Entry {
   end: number;
 }
 
-/** Reads and parses a safetensors file. */
-export async function readSafetensors(path: string, options?: ParseOptions): Promise<Safetensors> {
-  return parseSafetensors(await Deno.readFile(path), path, options);
+/**
+ * Reads a safetensors file without holding it whole: the 8-byte length and the header first, all
+ * checked against the file's size before any tensor is read, then each tensor straight into its
+ * own buffer. Peak memory is the tensors themselves (plus one tensor while converting).
+ */
+export async function readSafetensors(
+  path: string,
+  options: ParseOptions = {},
+): Promise<Safetensors> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new Error(`${path}: no such file`);
+    throw new Error(`${path}: cannot read (${(e as Error).message})`);
+  }
+  try {
+    const fileLength = (await file.stat()).size;
+    const prefix = await readAt(file, 0, Math.min(8, fileLength), path);
+    const length = headerLength(prefix, fileLength, path);
+    const header = parseHeader(await readAt(file, 8, length, path), path);
+    const { entries, metadata } = checkHeader(header, 8 + length, fileLength, path);
+    const tensors = new Map<string, Tensor>();
+    for (const entry of entries) {
+      const raw = await readAt(file, 8 + length + entry.begin, entry.end - entry.begin, path);
+      tensors.set(entry.name, tensorOf(entry, raw, options, path));
+    }
+    return { tensors, metadata };
+  } finally {
+    file.close();
+  }
+}
+
+// `length` bytes at `position` into a fresh (so aligned) buffer; a short file is named.
+async function readAt(
+  file: Deno.FsFile,
+  position: number,
+  length: number,
+  source: string,
+): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  await file.seek(position, Deno.SeekMode.Start);
+  for (let done = 0; done < length;) {
+    const read = await file.read(bytes.subarray(done));
+    if (read === null) {
+      throw new Error(`${source}: the file ended at byte ${position + done} while being read`);
+    }
+    done += read;
+  }
+  return bytes;
 }
 
 /**
@@ -90,56 +137,74 @@ export function parseSafetensors(
   source: string,
   options: ParseOptions = {},
 ): Safetensors {
-  if (!HOST_IS_LITTLE_ENDIAN) throw new Error("safetensors: big-endian hosts are not supported");
-  const { header, dataStart } = readHeader(bytes, source);
-  const metadata = readMetadata(header, source);
-  const entries = Object.entries(header)
-    .filter(([name]) => name !== "__metadata__")
-    .map(([name, info]) => checkEntry(name, info, source));
-  checkLayout(entries, bytes.length - dataStart, bytes.length, source);
+  const length = headerLength(bytes, bytes.length, source);
+  const header = parseHeader(bytes.subarray(8, 8 + length), source);
+  const { entries, metadata } = checkHeader(header, 8 + length, bytes.length, source);
   const tensors = new Map<string, Tensor>();
   for (const entry of entries) {
-    const raw = bytes.slice(dataStart + entry.begin, dataStart + entry.end); // a copy, aligned
-    let tensor: Tensor = { dtype: entry.dtype, shape: entry.shape, data: view(entry.dtype, raw) };
-    if (options.toFloat32 && isFloat(tensor.dtype)) {
-      tensor = { dtype: "F32", shape: tensor.shape, data: toFloat32(tensor) };
-    }
-    if (options.int64 === "int32" && tensor.dtype === "I64") {
-      tensor = {
-        dtype: "I32",
-        shape: tensor.shape,
-        data: int64ToInt32(tensor, entry.name, source),
-      };
-    }
-    tensors.set(entry.name, tensor);
+    const begin = 8 + length + entry.begin;
+    const raw = bytes.slice(begin, begin + entry.end - entry.begin); // a copy, aligned
+    tensors.set(entry.name, tensorOf(entry, raw, options, source));
   }
   return { tensors, metadata };
 }
 
-function readHeader(bytes: Uint8Array, source: string) {
-  if (bytes.length < 8) {
-    throw new Error(`${source}: not a safetensors file (${bytes.length} bytes, no 8-byte header)`);
+// The checked entries, in file order, and the metadata of a parsed header.
+function checkHeader(
+  header: Record<string, unknown>,
+  dataStart: number,
+  fileLength: number,
+  source: string,
+): { entries: Entry[]; metadata: Record<string, string> | null } {
+  const metadata = readMetadata(header, source);
+  const entries = Object.entries(header)
+    .filter(([name]) => name !== "__metadata__")
+    .map(([name, info]) => checkEntry(name, info, source));
+  checkLayout(entries, fileLength - dataStart, fileLength, source);
+  return { entries, metadata };
+}
+
+// One tensor from its own bytes, converted as `options` ask.
+function tensorOf(entry: Entry, raw: Uint8Array, options: ParseOptions, source: string): Tensor {
+  let tensor: Tensor = { dtype: entry.dtype, shape: entry.shape, data: view(entry.dtype, raw) };
+  if (options.toFloat32 && isFloat(tensor.dtype)) {
+    tensor = { dtype: "F32", shape: tensor.shape, data: toFloat32(tensor) };
+  }
+  if (options.int64 === "int32" && tensor.dtype === "I64") {
+    tensor = { dtype: "I32", shape: tensor.shape, data: int64ToInt32(tensor, entry.name, source) };
+  }
+  return tensor;
+}
+
+// The header's length from the first 8 bytes, checked against the file's length.
+function headerLength(bytes: Uint8Array, fileLength: number, source: string): number {
+  if (!HOST_IS_LITTLE_ENDIAN) throw new Error("safetensors: big-endian hosts are not supported");
+  if (fileLength < 8) {
+    throw new Error(`${source}: not a safetensors file (${fileLength} bytes, no 8-byte header)`);
   }
   const declared = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (declared > BigInt(MAX_HEADER_BYTES)) {
     throw new Error(`${source}: header length ${declared} is over 100 MB: not a safetensors file`);
   }
   const length = Number(declared);
-  if (8 + length > bytes.length) {
+  if (8 + length > fileLength) {
     throw new Error(
-      `${source}: header length ${length} runs past the end of the file (${bytes.length} bytes): ` +
+      `${source}: header length ${length} runs past the end of the file (${fileLength} bytes): ` +
         `truncated, or not a safetensors file`,
     );
   }
+  return length;
+}
+
+function parseHeader(bytes: Uint8Array, source: string): Record<string, unknown> {
   let header: unknown;
   try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + length));
-    header = JSON.parse(text);
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (e) {
     throw new Error(`${source}: malformed safetensors header: ${(e as Error).message}`);
   }
   if (!isObject(header)) throw new Error(`${source}: safetensors header is not a JSON object`);
-  return { header, dataStart: 8 + length };
+  return header;
 }
 
 function readMetadata(header: Record<string, unknown>, source: string) {

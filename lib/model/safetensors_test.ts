@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { measurePeak } from "../../test/peak_rss.ts";
 import { sharedPath } from "../../test/shared.ts";
 import {
   halfToFloat,
@@ -321,4 +322,50 @@ Deno.test("serialize refuses data that does not fit its dtype or shape", () => {
     data: new Int32Array([-1, 9]),
   }]);
   assert.deepEqual([...parseSafetensors(ids, "ids").tensors.get("i")!.data], [-1n, 9n]);
+});
+
+Deno.test("readSafetensors streams: peak memory about the tensors, not twice the file", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/big.safetensors`;
+  const tensors = Array.from({ length: 6 }, (_, i) => ({
+    name: `layer.${i}.weight`,
+    dtype: "F32" as const,
+    shape: [4096, 2048],
+    data: new Float32Array(4096 * 2048).fill(i),
+  }));
+  await Deno.writeFile(path, serializeSafetensors(tensors));
+  const fileBytes = (await Deno.stat(path)).size; // 201 MB
+  const module = new URL("./checkpoint.ts", import.meta.url).href;
+  const script = `const { readWeights } = await import(${JSON.stringify(module)});
+    const weights = await readWeights(${JSON.stringify(path)});
+    if (weights.get("layer.5.weight").data[7] !== 5) throw new Error("wrong values");`;
+  const idle = await measurePeak(["eval", `await import(${JSON.stringify(module)});`]);
+  const run = await measurePeak(["eval", script]);
+  await Deno.remove(dir, { recursive: true });
+  if (!idle || !run) return;
+  assert.equal(run.code, 0, run.stderr);
+  const extra = run.peakBytes - idle.peakBytes;
+  console.log(
+    `reading ${fileBytes} bytes of safetensors: ${(extra / fileBytes).toFixed(2)}× the file`,
+  );
+  assert.ok(extra < 1.4 * fileBytes, `peak ${extra} bytes over idle for a ${fileBytes}-byte file`);
+});
+
+Deno.test("readSafetensors checks the header against the file's size before reading tensors", async () => {
+  const dir = await Deno.makeTempDir();
+  const header = new TextEncoder().encode(
+    JSON.stringify({ w: { dtype: "F32", shape: [1 << 28], data_offsets: [0, 1 << 30] } }),
+  );
+  const bytes = new Uint8Array(8 + header.length + 16);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+  bytes.set(header, 8);
+  await Deno.writeFile(`${dir}/lies.safetensors`, bytes);
+  await assert.rejects(
+    () => readSafetensors(`${dir}/lies.safetensors`),
+    /lies\.safetensors: truncated: tensor "w" \(data_offsets \[0, 1073741824\]\) runs past/,
+  );
+  await assert.rejects(
+    () => readSafetensors(`${dir}/none.safetensors`),
+    /none\.safetensors: no such file/,
+  );
 });

@@ -17,6 +17,7 @@ import {
   topKIndices,
 } from "./mod.ts";
 import { codePointSlicer } from "../data/chars.ts";
+import { readFeaturesWithLogits } from "./read.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Golden parity: dev_postprocess.jsonl.gz from the Python reference.
@@ -298,4 +299,31 @@ Deno.test("nbestJson: run_qa layout, softmax probabilities, null answer for v2",
   const sum = v2.reduce((a, e) => a + e.probability, 0);
   assert.ok(Math.abs(sum - 1) < 1e-12);
   assert.ok(Math.abs(v2[0].probability / v2[1].probability - Math.exp(1)) < 1e-9);
+});
+
+Deno.test("readFeaturesWithLogits names a line whose logits or offsets are not numbers", async () => {
+  const dir = await Deno.makeTempDir();
+  const row = {
+    example_id: "q1",
+    input_ids: [101, 7, 102],
+    offset_mapping: [null, [0, 3], null],
+    start_logits: [0.5, 1, -2],
+    end_logits: [0.5, 1, -2],
+  };
+  const cases: [Record<string, unknown>, string][] = [
+    [{ start_logits: [0.5, "abc", 1] }, `"start_logits"[1] should be a finite number, got "abc"`],
+    [{ end_logits: [0.5, null, 1] }, `"end_logits"[1] should be a finite number, got null`],
+    [{ offset_mapping: [null, [0], null] }, `"offset_mapping"[1] should be null or [start, end]`],
+  ];
+  for (const [change, message] of cases) {
+    const path = `${dir}/logits.jsonl`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify(row) + "\n" + JSON.stringify({ ...row, ...change }),
+    );
+    await assert.rejects(
+      () => readFeaturesWithLogits(path),
+      (e: Error) => e.message.startsWith(`${path}: line 2 (example q1): ${message}`),
+    );
+  }
 });

@@ -10,7 +10,8 @@ export interface FeaturesWithLogits {
 
 /**
  * Reads a JSONL file of validation features that also carry `start_logits` and `end_logits`.
- * A line with a missing field or logits of the wrong length is reported with its line and id.
+ * A line with a missing field, logits of the wrong length or that are not finite numbers, or an
+ * offset that is not `[start, end]` or null, is reported with its line, id and field.
  */
 export async function readFeaturesWithLogits(path: string): Promise<FeaturesWithLogits> {
   const rows = parseJsonLines(await readText(path), path);
@@ -31,6 +32,24 @@ export async function readFeaturesWithLogits(path: string): Promise<FeaturesWith
       const n = (r[field] as unknown[]).length;
       if (n !== length) throw fail(`"${field}" has ${n} entries, input_ids ${length}`);
     }
+    for (const field of ["start_logits", "end_logits"]) {
+      const bad = (r[field] as unknown[]).findIndex((v) => typeof v !== "number" || !isFinite(v));
+      if (bad >= 0) {
+        throw fail(
+          `"${field}"[${bad}] should be a finite number, got ${
+            JSON.stringify((r[field] as unknown[])[bad])
+          }`,
+        );
+      }
+    }
+    const badOffset = (r.offset_mapping as unknown[]).findIndex((o) => !isOffset(o));
+    if (badOffset >= 0) {
+      throw fail(
+        `"offset_mapping"[${badOffset}] should be null or [start, end], got ${
+          JSON.stringify((r.offset_mapping as unknown[])[badOffset])
+        }`,
+      );
+    }
     out.features.push({
       example_id: id,
       input_ids: r.input_ids as number[],
@@ -42,4 +61,9 @@ export async function readFeaturesWithLogits(path: string): Promise<FeaturesWith
     out.endLogits.push(r.end_logits as number[]);
   });
   return out;
+}
+
+function isOffset(value: unknown): boolean {
+  return value === null ||
+    (Array.isArray(value) && value.length === 2 && value.every((n) => Number.isSafeInteger(n)));
 }

@@ -34,6 +34,8 @@ export interface TrainingArguments {
   saveTotalLimit: number;
   /** Batch size for evaluation loss. */
   evalBatchSize: number;
+  /** A folder whose tokenizer files each checkpoint carries (so it loads on its own). */
+  tokenizerFolder?: string;
 }
 
 /** The tutorial's values (lr 2e-5, batch 16, 3 epochs, weight decay 0.01) and HF's defaults. */

@@ -2,12 +2,14 @@
 // moments (optimizer.safetensors) and trainer_state.json (step, log, the arguments that fix the
 // data order), so a resumed run continues exactly where it stopped.
 import * as tf from "@tensorflow/tfjs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { writeTextAtomic } from "../data/mod.ts";
+import { syncFolder, writeFileDurable } from "../fs/mod.ts";
 import type { QuestionAnsweringModel } from "../model/mod.ts";
 import { readSafetensors, serializeSafetensors, toFloat32 } from "../model/safetensors.ts";
 import type { AdamW } from "./adamw.ts";
 import type { TrainingArguments } from "./args.ts";
+import { stagingPath } from "./staging.ts";
 import type { LogEntry } from "./trainer.ts";
 
 /** Where training stands. */
@@ -35,19 +37,28 @@ export async function saveTrainerCheckpoint(
   state: TrainerState,
 ): Promise<string> {
   const folder = join(args.outputDir, `checkpoint-${state.globalStep}`);
-  const staging = `${folder}.tmp-${Deno.pid}`;
+  const staging = stagingPath(folder);
   await optimizer.syncFromDevice();
   await Deno.remove(staging, { recursive: true }).catch(() => {});
-  await model.save(staging);
-  await Deno.writeFile(join(staging, "optimizer.safetensors"), optimizerBytes(optimizer));
-  const trainerState = {
-    global_step: state.globalStep,
-    log_history: state.logHistory,
-    args: Object.fromEntries(PINNED.map((key) => [key, args[key as keyof TrainingArguments]])),
-  };
-  await writeTextAtomic(join(staging, "trainer_state.json"), JSON.stringify(trainerState, null, 2));
-  await Deno.remove(folder, { recursive: true }).catch(() => {});
-  await Deno.rename(staging, folder);
+  try {
+    await model.save(staging, { tokenizerFolder: args.tokenizerFolder });
+    await writeFileDurable(join(staging, "optimizer.safetensors"), optimizerBytes(optimizer));
+    const trainerState = {
+      global_step: state.globalStep,
+      log_history: state.logHistory,
+      args: Object.fromEntries(PINNED.map((key) => [key, args[key as keyof TrainingArguments]])),
+    };
+    await writeTextAtomic(
+      join(staging, "trainer_state.json"),
+      JSON.stringify(trainerState, null, 2),
+    );
+    await Deno.remove(folder, { recursive: true }).catch(() => {});
+    await Deno.rename(staging, folder);
+    await syncFolder(args.outputDir);
+  } catch (e) {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+    throw new Error(`${folder}: the checkpoint could not be written (${(e as Error).message})`);
+  }
   await pruneCheckpoints(args.outputDir, args.saveTotalLimit);
   return folder;
 }
@@ -80,12 +91,7 @@ export async function loadTrainerState(
   args: TrainingArguments,
 ): Promise<TrainerState> {
   const statePath = join(folder, "trainer_state.json");
-  let saved: { global_step: number; log_history: LogEntry[]; args: Record<string, unknown> };
-  try {
-    saved = JSON.parse(await Deno.readTextFile(statePath));
-  } catch (e) {
-    throw new Error(`${statePath}: not a trainer checkpoint (${(e as Error).message})`);
-  }
+  const saved = await readTrainerState(statePath);
   for (const key of PINNED) {
     const now = args[key as keyof TrainingArguments];
     if (saved.args[key] !== now && !(saved.args[key] == null && now == null)) {
@@ -101,6 +107,43 @@ export async function loadTrainerState(
   return { globalStep: saved.global_step, logHistory: saved.log_history };
 }
 
+interface SavedState {
+  global_step: number;
+  log_history: LogEntry[];
+  args: Record<string, unknown>;
+}
+
+// trainer_state.json, every field checked: a bad one is named rather than trained on.
+async function readTrainerState(path: string): Promise<SavedState> {
+  let saved: Record<string, unknown>;
+  try {
+    saved = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    throw new Error(`${path}: not a trainer checkpoint (${(e as Error).message})`);
+  }
+  if (typeof saved !== "object" || saved === null || Array.isArray(saved)) {
+    throw new Error(`${path}: not a trainer checkpoint (expected a JSON object)`);
+  }
+  if (!Number.isSafeInteger(saved.global_step) || (saved.global_step as number) < 0) {
+    throw new Error(
+      `${path}: field "global_step" must be an integer ≥ 0, got ${
+        JSON.stringify(saved.global_step)
+      }`,
+    );
+  }
+  if (!Array.isArray(saved.log_history)) {
+    throw new Error(`${path}: field "log_history" must be a list`);
+  }
+  if (typeof saved.args !== "object" || saved.args === null) {
+    throw new Error(
+      `${path}: no "args" field, so not a checkpoint written by qa train (a transformers ` +
+        `Trainer checkpoint keeps its optimizer in optimizer.pt, which cannot be read here); ` +
+        `start a new run from its weights with --model ${dirname(path)} instead of --resume`,
+    );
+  }
+  return saved as unknown as SavedState;
+}
+
 async function assignWeights(path: string, weights: Map<string, tf.Variable>): Promise<void> {
   const { tensors } = await readSafetensors(path);
   for (const [name, variable] of weights) {
@@ -113,7 +156,13 @@ async function assignWeights(path: string, weights: Map<string, tf.Variable>): P
 async function restoreOptimizer(path: string, optimizer: AdamW): Promise<void> {
   const { tensors, metadata } = await readSafetensors(path);
   optimizer.dispose();
-  optimizer.state.step = Number(metadata?.step ?? 0);
+  const step = Number(metadata?.step ?? 0);
+  if (!Number.isSafeInteger(step) || step < 0) {
+    throw new Error(
+      `${path}: metadata "step" must be an integer ≥ 0, got ${JSON.stringify(metadata?.step)}`,
+    );
+  }
+  optimizer.state.step = step;
   for (const name of optimizer.layout.names) {
     const m = tensors.get(`exp_avg.${name}`);
     const v = tensors.get(`exp_avg_sq.${name}`);
@@ -144,4 +193,5 @@ async function pruneCheckpoints(outputDir: string, limit: number): Promise<void>
   for (const step of steps.slice(0, Math.max(0, steps.length - limit))) {
     await Deno.remove(join(outputDir, `checkpoint-${step}`), { recursive: true });
   }
+  await syncFolder(outputDir);
 }

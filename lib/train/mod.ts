@@ -12,6 +12,13 @@ export { addScaled, type FlatLayout, flatLayout, part } from "./flat.ts";
 export { defaultArguments, type TrainingArguments } from "./args.ts";
 export { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 export { dropoutSeed, epochOrder } from "./order.ts";
+export {
+  type OutputDirOptions,
+  OVERWRITE_FLAG,
+  prepareOutputDir,
+  probeWritable,
+} from "./output_dir.ts";
+export { processAlive, removeStaleStaging, stagingPath, type StaleStaging } from "./staging.ts";
 export { linearSchedule } from "./schedule.ts";
 export { activationBytesPerFeature, autoMicroBatchSize, WASM_HEAP_BYTES } from "./micro_batch.ts";
 export {
@@ -24,4 +31,4 @@ export {
   trainStep,
 } from "./step.ts";
 export { GradientWorkers } from "./workers.ts";
-export { type LogEntry, Trainer, type TrainerCallbacks } from "./trainer.ts";
+export { type LogEntry, NonFiniteError, Trainer, type TrainerCallbacks } from "./trainer.ts";

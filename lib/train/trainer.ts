@@ -41,6 +41,14 @@ export interface TrainerCallbacks {
   onSave?: (folder: string) => void;
 }
 
+/** Thrown when a step's loss or gradient norm is NaN or infinite: the run diverged. */
+export class NonFiniteError extends Error {
+  constructor(message: string, readonly step: number, readonly lastCheckpoint?: string) {
+    super(message);
+    this.name = "NonFiniteError";
+  }
+}
+
 /** Trains a QA model on train features, optionally reporting evaluation loss each epoch. */
 export class Trainer {
   readonly optimizer: AdamW;
@@ -50,6 +58,8 @@ export class Trainer {
   /** Whether the workers' replicas are ahead of `model` and `optimizer` (not copied back yet). */
   #replicasAhead = false;
   #autoMicroBatchSize?: number;
+  /** The newest checkpoint written or resumed from: where a diverged run can go back to. */
+  #lastCheckpoint?: string;
 
   constructor(
     readonly model: QuestionAnsweringModel,
@@ -90,6 +100,7 @@ export class Trainer {
   async resumeFrom(folder: string): Promise<void> {
     this.close();
     this.state = await loadTrainerState(folder, this.model, this.optimizer, this.args);
+    this.#lastCheckpoint = folder;
   }
 
   /** Runs the remaining steps; returns the log. */
@@ -117,6 +128,7 @@ export class Trainer {
       const started = performance.now();
       const result = await this.#step(batch, schedule(step), step);
       const seconds = (performance.now() - started) / 1000;
+      this.#checkFinite(step + 1, result);
       this.state.globalStep = step + 1;
       window = {
         loss: window.loss + result.loss,
@@ -151,6 +163,20 @@ export class Trainer {
         await this.saveCheckpoint();
       }
     }
+  }
+
+  // A non-finite loss or gradient norm ends the run: every later step would be NaN too.
+  #checkFinite(step: number, result: StepResult): void {
+    if (Number.isFinite(result.loss) && Number.isFinite(result.gradNorm)) return;
+    const last = this.#lastCheckpoint
+      ? `the last good checkpoint is ${this.#lastCheckpoint}`
+      : "no checkpoint was written before it";
+    throw new NonFiniteError(
+      `step ${step}: the loss is ${result.loss} and the gradient norm ${result.gradNorm}; ` +
+        `training stopped there (try a lower --learning-rate); ${last}`,
+      step,
+      this.#lastCheckpoint,
+    );
   }
 
   // One optimizer step: on the device (webgpu; gradient workers are for wasm and cpu), on the
@@ -208,6 +234,7 @@ export class Trainer {
   async saveCheckpoint(): Promise<string> {
     await this.#syncFromReplicas();
     const folder = await saveTrainerCheckpoint(this.args, this.model, this.optimizer, this.state);
+    this.#lastCheckpoint = folder;
     this.callbacks.onSave?.(folder);
     return folder;
   }

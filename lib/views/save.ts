@@ -1,5 +1,6 @@
 // Saving a chart as SVG, PNG or vega-lite JSON, chosen by the file name.
 import { dirname } from "node:path";
+import { writeFileDurable } from "../fs/mod.ts";
 import { ChartView } from "./chart.ts";
 import { type PngOptions, renderPng } from "./png.ts";
 import { type ChartSpec, renderSvg } from "./vega.ts";
@@ -37,12 +38,5 @@ export async function saveChart(
 
 async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  await writeFileDurable(path, bytes);
 }

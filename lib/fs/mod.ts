@@ -1,0 +1,2 @@
+/** Durable file writes: stage, fsync, rename, fsync the folder. */
+export { syncFolder, writeAll, writeFileDurable } from "./durable.ts";

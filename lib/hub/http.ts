@@ -1,0 +1,131 @@
+// HTTP GET that never hangs: a time limit on the response headers, one on each wait for body
+// bytes, and a bounded number of retries with back-off for failures that may pass (5xx, 429, a
+// reset or refused connection, a timeout). Every error names the URL.
+
+/** Time limits and retries of a download. */
+export interface HttpOptions {
+  /**
+   * Most milliseconds to wait for the response headers (connecting included); 30 s by default
+   * (env `QA_HTTP_CONNECT_TIMEOUT_S`).
+   */
+  connectTimeoutMs?: number;
+  /** Most milliseconds the body may go without a byte; 60 s by default (`QA_HTTP_READ_TIMEOUT_S`). */
+  readTimeoutMs?: number;
+  /** Retries after a transient failure (`retries + 1` tries in all); 3 by default (`QA_HTTP_RETRIES`). */
+  retries?: number;
+  /** Wait before the first retry, doubled before each next one; 1 s by default. */
+  backoffMs?: number;
+}
+
+/** A failure worth another try: a 5xx or 429 answer, a network error, a timeout. */
+class TransientError extends Error {}
+
+// The defaults, each overridable from the environment (QA_HTTP_CONNECT_TIMEOUT_S...).
+function defaults(): Required<HttpOptions> {
+  return {
+    connectTimeoutMs: 1000 * fromEnv("QA_HTTP_CONNECT_TIMEOUT_S", 30),
+    readTimeoutMs: 1000 * fromEnv("QA_HTTP_READ_TIMEOUT_S", 60),
+    retries: Math.floor(fromEnv("QA_HTTP_RETRIES", 3)),
+    backoffMs: 1_000,
+  };
+}
+
+function fromEnv(name: string, fallback: number): number {
+  const text = Deno.env.get(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === "" || !(value >= 0) || !Number.isFinite(value)) {
+    throw new Error(`${name} must be a number ≥ 0, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/**
+ * GETs `url` and hands its body to `consume` (bytes as they come, each wait for them bounded by
+ * `readTimeoutMs`). The whole try is repeated after a transient failure, up to `retries` times
+ * with back-off; `consume` must start over each time. Errors say the URL and what failed.
+ */
+export async function fetchWithRetries<T>(
+  url: string,
+  consume: (body: AsyncIterable<Uint8Array>, response: Response) => Promise<T>,
+  options: HttpOptions = {},
+): Promise<T> {
+  const settings = { ...defaults(), ...options };
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await fetchOnce(url, consume, settings);
+    } catch (e) {
+      const transient = e instanceof TransientError;
+      if (!transient || attempt >= settings.retries) {
+        const tries = attempt > 0 ? ` (${attempt + 1} tries)` : "";
+        throw new Error(`${url}: ${(e as Error).message}${tries}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, settings.backoffMs * 2 ** attempt));
+    }
+  }
+}
+
+async function fetchOnce<T>(
+  url: string,
+  consume: (body: AsyncIterable<Uint8Array>, response: Response) => Promise<T>,
+  settings: Required<HttpOptions>,
+): Promise<T> {
+  const abort = new AbortController();
+  let timedOut = "";
+  const limit = (ms: number, what: string) =>
+    setTimeout(() => {
+      timedOut = `${what} within ${ms / 1000} s`;
+      abort.abort();
+    }, ms);
+  let timer = limit(settings.connectTimeoutMs, "no answer");
+  try {
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: abort.signal });
+    } catch (e) {
+      const message = timedOut || networkMessage(e);
+      // Deno refuses some ports outright (9, 1...); no retry changes that.
+      throw /blocked/i.test(message) ? new Error(message) : new TransientError(message);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {});
+      const message = `HTTP ${response.status} ${response.statusText}`.trim();
+      const transient = response.status >= 500 || response.status === 429;
+      throw transient ? new TransientError(message) : new Error(message);
+    }
+    const reader = response.body!.getReader();
+    const chunks = async function* (): AsyncGenerator<Uint8Array> {
+      while (true) {
+        timer = limit(settings.readTimeoutMs, "no data");
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (e) {
+          throw new TransientError(timedOut || networkMessage(e));
+        } finally {
+          clearTimeout(timer);
+        }
+        if (next.done) return;
+        yield next.value;
+      }
+    };
+    try {
+      return await consume(chunks(), response);
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Deno says "error sending request for url (...): client error (Connect): ..."; keep the cause.
+function networkMessage(e: unknown): string {
+  const parts: string[] = [];
+  for (let error = e as Error | undefined; error; error = error.cause as Error | undefined) {
+    if (error.message && !parts.includes(error.message)) parts.push(error.message);
+  }
+  return parts.join(": ") || String(e);
+}
