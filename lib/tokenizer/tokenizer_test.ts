@@ -35,6 +35,40 @@ for (const { set, tokenizer: folder } of GOLDEN_SETS) {
   });
 }
 
+for (const { set, tokenizer: folder } of GOLDEN_SETS) {
+  Deno.test(`${set}: word_ids of every window are the Rust post-processor's`, async () => {
+    const tokenizer = await QATokenizer.fromPretrained(sharedPath(folder));
+    const cases = await readGolden<TrickyCase>(set, "tokenizer_tricky.jsonl.gz");
+    const { examples } = await loadSquad(sharedPath("data/squad/tutorial-examples.json"));
+    const inputs = [
+      ...cases,
+      ...examples.map((e) => ({ ...e, max_length: 384, stride: 128 })),
+    ];
+    for (const c of inputs) {
+      const ours = await tokenizer.encode(c.question, c.context, {
+        truncation: "only_second",
+        maxLength: c.max_length,
+        stride: c.stride,
+        returnOverflowingTokens: true,
+      });
+      tokenizer.core.disableTruncation();
+      const [question, context] = await tokenizer.core.encodeBatch([c.question, c.context], {
+        addSpecialTokens: false,
+      });
+      tokenizer.core.setTruncation(c.max_length, {
+        strategy: "OnlySecond" as never,
+        stride: c.stride,
+      });
+      const joined = tokenizer.core.postProcess(question, context, true);
+      const rust = [joined, ...joined.getOverflowing()].map((w) =>
+        w.getWordIds().map((word) => word ?? null)
+      );
+      assertEquals(ours.word_ids, rust, c.context);
+      assert(ours.word_ids.flat().some((word) => word !== null && word > 0), c.context);
+    }
+  });
+}
+
 Deno.test("a folder with only vocab.txt + tokenizer_config.json tokenizes like tokenizer.json", async () => {
   const source = sharedPath("models/distilbert-base-uncased-distilled-squad");
   const folder = await Deno.makeTempDir();
