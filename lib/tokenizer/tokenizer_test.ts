@@ -152,6 +152,28 @@ Deno.test("a question that leaves no room for the context is reported by input i
   assertEquals([...error.failures.keys()], [1]);
 });
 
+Deno.test("model_input_names: DistilBERT's tokenizer class gives a model no token types", async () => {
+  const names = async (folder: string) =>
+    (await QATokenizer.fromPretrained(sharedPath(folder))).config.modelInputNames;
+  // tiny-bert-init is a BERT whose tokenizer_config names DistilBertTokenizer.
+  assertEquals(await names("golden/models/tiny-bert-init"), ["input_ids", "attention_mask"]);
+  assertEquals(await names("models/bert-base-chinese"), [
+    "input_ids",
+    "token_type_ids",
+    "attention_mask",
+  ]);
+  const folder = await Deno.makeTempDir();
+  const source = sharedPath("models/bert-base-chinese");
+  await Deno.copyFile(`${source}/vocab.txt`, `${folder}/vocab.txt`);
+  const config = JSON.parse(await Deno.readTextFile(`${source}/tokenizer_config.json`));
+  config.model_input_names = ["input_ids", "attention_mask"];
+  await Deno.writeTextFile(`${folder}/tokenizer_config.json`, JSON.stringify(config));
+  assertEquals(
+    (await QATokenizer.fromPretrained(folder)).config.modelInputNames,
+    ["input_ids", "attention_mask"],
+  );
+});
+
 Deno.test("a folder that is not a tokenizer gives a clear error", async () => {
   const empty = await Deno.makeTempDir();
   const error = await assertRejects(() => QATokenizer.fromPretrained(empty));
