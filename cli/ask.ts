@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import type { Command, OptionValues } from "commander";
 import { readText } from "../lib/data/mod.ts";
 import {
   type Answer,
@@ -18,6 +18,7 @@ interface AskArgs extends ModelArgs {
   topK: number;
   handleImpossibleAnswer?: boolean;
   maxAnswerLength: number;
+  alignToWords: boolean;
   batchSize: number;
 }
 
@@ -25,7 +26,8 @@ interface AskArgs extends ModelArgs {
 export function askCommand(program: Command): void {
   const command = program.command("ask")
     .description(
-      "answer questions from a context with a trained model; prints {answer, score, start, end} " +
+      "answer questions from a context with a trained model; prints {answer, score, start, end, " +
+        "startCodePoint, endCodePoint} " +
         "(a list of them with --top-k > 1, one entry per question when there are several)",
     )
     .requiredOption("--model <dir|hub-id>", "a fine-tuned question-answering checkpoint")
@@ -44,15 +46,24 @@ export function askCommand(program: Command): void {
       positiveInt("--max-answer-length"),
       15,
     )
+    .option(
+      "--no-align-to-words",
+      "keep an answer to its tokens' characters instead of widening it to whole words",
+    )
     .option("--batch-size <n>", "windows per forward pass", positiveInt("--batch-size"), 8);
   withModelOptions(command).action(ask);
+}
+
+// An option's value where the command line gave it, else undefined (not the shared default).
+function given(command: Command, name: string, args: OptionValues): number | undefined {
+  return command.getOptionValueSource(name) === "default" ? undefined : args[name];
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-async function ask(args: AskArgs): Promise<void> {
+async function ask(args: AskArgs, command: Command): Promise<void> {
   if (args.context !== undefined && args.contextFile !== undefined) {
     throw new Error("give the context with only one of --context or --context-file");
   }
@@ -87,8 +98,11 @@ async function ask(args: AskArgs): Promise<void> {
     topK: args.topK,
     handleImpossibleAnswer: args.handleImpossibleAnswer,
     maxAnswerLength: args.maxAnswerLength,
-    maxLength: args.maxLength,
-    docStride: args.docStride,
+    alignToWords: args.alignToWords,
+    // Left out, the window follows transformers' pipeline: the smaller of the tokenizer's limit
+    // and 384 tokens, and a stride of the smaller of half of it and 128.
+    maxLength: given(command, "maxLength", args),
+    docStride: given(command, "docStride", args),
     batchSize: args.batchSize,
   }).catch((e) => {
     if (!(e instanceof QuestionAnsweringInputError)) throw e;

@@ -48,6 +48,23 @@ Deno.test("qa ask: the answer from the second window of a long context file; sev
   const where = context.indexOf("golden gate");
   assertEquals([best.answer, best.start, best.end], ["golden gate", where, where + 11]);
   assert(best.score > 0.9, one.stdout);
+  assertEquals([best.startCodePoint, best.endCodePoint], [where, where + 11]);
+
+  // Short windows: the stride follows transformers' default (half the window), not 128.
+  const short = await qa(
+    "ask",
+    "--model",
+    model,
+    "--question",
+    question,
+    "--context-file",
+    `${dir}/context.txt`,
+    "--max-length",
+    "64",
+    "--no-align-to-words",
+  );
+  assertEquals(short.code, 0, short.stderr);
+  assertEquals(JSON.parse(short.stdout).answer, "golden gate");
 
   // Two --question flags and a questions file: one entry per question, in order.
   await Deno.writeTextFile(

@@ -1,42 +1,34 @@
-// Questions about contexts, like transformers' pipeline("question-answering"): each context is
-// read in strided windows, all windows of all questions go through the model in batches, and each
-// window proposes spans scored P(start) × P(end) (see spans.ts).
-import type { SquadExample } from "../data/mod.ts";
-import { prepareValidationFeatures } from "../features/mod.ts";
+// Questions about contexts, like transformers' pipeline("question-answering") (4.57, the last
+// release that has it): each context is read in strided windows (windows.ts), all windows of all
+// questions go through the model in batches, each window proposes its best spans scored
+// P(start) × P(end) (spans.ts), and a question's answers gather them (answers.ts).
 import { predictLogits, type QuestionAnsweringModel } from "../model/mod.ts";
-import { clsIndex, featuresByExample } from "../postprocess/mod.ts";
 import type { QATokenizer } from "../tokenizer/mod.ts";
+import { type Answer, gatherAnswers } from "./answers.ts";
 import { checkInputs, QuestionAnsweringInputError, type QuestionContext } from "./inputs.ts";
-import { decodeWindow, type WindowLimits } from "./spans.ts";
-
-/**
- * An answer, its place in the context as JavaScript string indices (`context.slice(start, end)`
- * is the answer, whatever the characters), and its probability.
- */
-export interface Answer {
-  answer: string;
-  /**
-   * P(start) × P(end) in the window the span came from (softmax over that window's context
-   * tokens and [CLS]), as transformers' pipeline scores it. For the empty answer: the smallest
-   * P([CLS]) × P([CLS]) over the windows.
-   */
-  score: number;
-  start: number;
-  end: number;
-}
+import { decodeWindow } from "./spans.ts";
+import { pipelineWindows, windowSettings } from "./windows.ts";
 
 /** Options of `answerQuestions`, with transformers' pipeline defaults. */
 export interface AskOptions {
-  /** How many answers to return per question, best first (1). */
+  /** How many answers to return per question, best first (1); transformers' `top_k`. */
   topK?: number;
   /** Let the empty answer ("", start 0, end 0) compete with the spans (false). */
   handleImpossibleAnswer?: boolean;
-  /** Longest answer in tokens (15). */
+  /** Longest answer in tokens (15); transformers' `max_answer_len`. */
   maxAnswerLength?: number;
-  /** Tokens per window, question and special tokens included (384). */
+  /**
+   * Tokens per window, question and special tokens included; transformers' `max_seq_len`
+   * (the smaller of the tokenizer's limit and 384).
+   */
   maxLength?: number;
-  /** Tokens shared by consecutive windows of a long context (128). */
+  /** Tokens shared by consecutive windows of a long context (the smaller of maxLength/2 and 128). */
   docStride?: number;
+  /**
+   * Widen an answer that starts or ends inside a word to the whole word (true), as
+   * transformers' `align_to_words`; false keeps the tokens' own characters.
+   */
+  alignToWords?: boolean;
   /** Windows per forward pass (8). */
   batchSize?: number;
 }
@@ -44,9 +36,8 @@ export interface AskOptions {
 /**
  * Answers each `{question, context}` (contexts of any length). The windows of all inputs go
  * through the model together, `batchSize` at a time; each input gets the answers it would get
- * alone, up to `topK` of them, best first, no span twice. Bad input (not a string, empty, a
- * question with no room left for the context) throws a `QuestionAnsweringInputError` naming the
- * input's index.
+ * alone, up to `topK` of them, best first. Bad input (not a string, empty, a question with no
+ * room left for the context) throws a `QuestionAnsweringInputError` naming the input's index.
  */
 export async function answerQuestions(
   model: QuestionAnsweringModel,
@@ -55,36 +46,37 @@ export async function answerQuestions(
   options: AskOptions = {},
 ): Promise<Answer[][]> {
   const checked = checkInputs(inputs);
-  const limits = windowLimits(options);
-  const examples = checked.map(toExample);
-  const { features, skipped } = await prepareValidationFeatures(tokenizer, examples, {
-    maxLength: options.maxLength,
-    docStride: options.docStride,
-  });
-  if (skipped.length > 0) {
-    throw new QuestionAnsweringInputError(Number(skipped[0].id), skipped[0].problem);
-  }
-  const logits = await predictLogits(model, features, options.batchSize ?? 8);
-  const byExample = featuresByExample(features);
-  return checked.map(({ context }, i) => {
-    const windows = byExample.get(String(i)) ?? [];
-    if (!windows.some((w) => features[w].offset_mapping.some((o) => o != null))) {
+  const topK = positiveInteger("topK", options.topK ?? 1);
+  const maxAnswerLength = positiveInteger("maxAnswerLength", options.maxAnswerLength ?? 15);
+  const alignToWords = options.alignToWords ?? true;
+  const windows = await pipelineWindows(tokenizer, checked, windowSettings(tokenizer, options));
+  const byInput = checked.map((): number[] => []);
+  windows.forEach((window, w) => byInput[window.input].push(w));
+  byInput.forEach((mine, i) => {
+    if (!mine.some((w) => windows[w].offsets.some((o) => o !== null))) {
       throw new QuestionAnsweringInputError(
         i,
         "the context has no tokens (the tokenizer drops all its characters)",
       );
     }
-    const decoded = windows.map((w) =>
-      decodeWindow(
-        features[w],
-        logits.startLogits[w],
-        logits.endLogits[w],
-        clsIndex(features[w], tokenizer.clsTokenId),
-        limits,
-      )
-    );
-    return bestAnswers(context, decoded, limits.topK, options.handleImpossibleAnswer ?? false);
   });
+  const logits = await predictLogits(model, windows, options.batchSize ?? 8);
+  // Aligning to words can make spans one; transformers asks each window for more of them then.
+  const candidates = alignToWords ? topK * 2 + 10 : topK;
+  const decoded = windows.map((window, w) =>
+    decodeWindow(window, logits.startLogits[w], logits.endLogits[w], {
+      candidates,
+      maxAnswerLength,
+    })
+  );
+  return checked.map(({ context }, i) =>
+    gatherAnswers(
+      context,
+      byInput[i].map((w) => windows[w]),
+      byInput[i].map((w) => decoded[w]),
+      { topK, handleImpossibleAnswer: options.handleImpossibleAnswer ?? false, alignToWords },
+    )
+  );
 }
 
 /**
@@ -102,54 +94,9 @@ export async function answerQuestion(
   return answers;
 }
 
-function windowLimits(options: AskOptions): WindowLimits {
-  const topK = options.topK ?? 1;
-  const maxAnswerLength = options.maxAnswerLength ?? 15;
-  for (const [name, value] of [["topK", topK], ["maxAnswerLength", maxAnswerLength]] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`${name} must be a positive integer, got ${value}`);
-    }
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
-  return { topK, maxAnswerLength };
-}
-
-function toExample({ question, context }: QuestionContext, i: number): SquadExample {
-  return { id: String(i), title: "", question, context, answers: { text: [], answer_start: [] } };
-}
-
-// Spans of all windows ranked together (a span two windows share counts once, with its better
-// score); the empty answer, when allowed, ranks after spans that tie it, as in transformers.
-function bestAnswers(
-  context: string,
-  windows: ReturnType<typeof decodeWindow>[],
-  topK: number,
-  handleImpossibleAnswer: boolean,
-): Answer[] {
-  const index = utf16Index(context);
-  const best = new Map<string, Answer>();
-  for (const { offsets: [from, to], score } of windows.flatMap((w) => w.spans)) {
-    const key = `${from},${to}`;
-    if ((best.get(key)?.score ?? -1) >= score) continue;
-    const [start, end] = [index(from), index(to)];
-    best.set(key, { answer: context.slice(start, end), score, start, end });
-  }
-  const answers = [...best.values()];
-  if (handleImpossibleAnswer) {
-    const nullScore = Math.min(...windows.map((w) => w.nullScore));
-    answers.push({ answer: "", score: nullScore, start: 0, end: 0 });
-  }
-  return answers.sort((a, b) => b.score - a.score).slice(0, topK);
-}
-
-// Offsets count code points (as Python does); JavaScript strings index UTF-16 units.
-function utf16Index(text: string): (codePoint: number) => number {
-  if (!/[\uD800-\uDFFF]/.test(text)) return (i) => i;
-  const starts: number[] = [];
-  let unit = 0;
-  for (const char of text) {
-    starts.push(unit);
-    unit += char.length;
-  }
-  starts.push(unit);
-  return (i) => starts[i];
+  return value;
 }

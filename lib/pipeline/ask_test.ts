@@ -157,8 +157,101 @@ Deno.test("CJK: start and end index the JavaScript string, astral characters inc
   random.dispose();
 });
 
-// transformers' decoding, written out plainly: every window on its own through the model, every
-// (start, end) pair of context tokens scored P(start) × P(end), all windows ranked together.
+/** An uncased marker model reacting to these two tokens. */
+async function markedBetween(start: string, end: string): Promise<QuestionAnsweringPipeline> {
+  const markers = {
+    start: uncased.tokenToId(start),
+    end: uncased.tokenToId(end),
+    cls: uncased.clsTokenId,
+  };
+  const model = await markerModel(smallConfig("distilbert", 30522), markers, STRENGTH);
+  return new QuestionAnsweringPipeline(model, uncased);
+}
+
+Deno.test("alignToWords: a span starting or ending inside a word is widened to the word", async () => {
+  // "goldengate" is golden + ##gate, "gatekeeper" gate + ##keeper: the markers sit inside words.
+  const qa = await markedBetween("##gate", "gate");
+  const input = { question: "Who?", context: "It is the goldengate bridge and its gatekeeper." };
+  const windows = await windowsOf(uncased, input);
+  const tokens = uncased.convertIdsToTokens(windows[0].input_ids);
+  assert(tokens.includes("##gate") && tokens.includes("##keeper"), tokens.join(" "));
+  const [aligned] = await qa.answer(input);
+  const whole = "goldengate bridge and its gatekeeper";
+  assertEquals(aligned.answer, whole);
+  assertEquals([aligned.start, aligned.end], [10, 10 + whole.length]);
+  // The span from "golden" aligns to the same words: one answer, the two probabilities summed.
+  const expected = markedWindow(contextTokens(windows[0]));
+  assert(aligned.score > expected.span, `${aligned.score} sums more than one span`);
+  assertClose(aligned.score, expected.span, 1e-6, "summed score");
+  const [tokensOnly] = await qa.answer(input, { alignToWords: false });
+  assertEquals(tokensOnly.answer, "gate bridge and its gate");
+  assertEquals([tokensOnly.start, tokensOnly.end], [16, 40]);
+  assertClose(tokensOnly.score, expected.span, 1e-5 * expected.span, "span score");
+  qa.dispose();
+});
+
+Deno.test("answers with the same text, case aside, are one answer: scores summed, first place kept", async () => {
+  const qa = await goldenGate();
+  const input = {
+    question: "Which bridge?",
+    context: "The Golden Gate is red, and the golden gate is long.",
+  };
+  const n = contextTokens((await windowsOf(uncased, input))[0]);
+  // Two equal markers of each kind: P(golden) = P(gate) = e^s / (2e^s + e^(s/√2) + n − 2).
+  const p = Math.exp(STRENGTH) /
+    (2 * Math.exp(STRENGTH) + Math.exp(STRENGTH / Math.SQRT2) + n - 2);
+  const [merged, across] = await qa.answer(input, { topK: 2 });
+  assertEquals([merged.answer, merged.start, merged.end], ["Golden Gate", 4, 15]);
+  assertClose(merged.score, 2 * p * p, 1e-6, "two spans summed");
+  assertEquals(across.answer, "Golden Gate is red, and the golden gate");
+  assertClose(across.score, p * p, 1e-6, "one span");
+  qa.dispose();
+});
+
+Deno.test("input forms: a list, and {question: [...], context} with one context or one each", async () => {
+  const qa = await QuestionAnsweringPipeline.fromPretrained(TINY, { log: () => {} });
+  const questions = ["Where was the party?", "When was it?"];
+  const contexts = ["The party was in Paris in 2024.", "It rained in Rome on Monday."];
+  const one = await Promise.all(
+    questions.map((question) => qa.answer({ question, context: contexts[0] })),
+  );
+  assertEquals(await qa.answer({ question: questions, context: contexts[0] }), one);
+  const each = await qa.answer(
+    questions.map((question, i) => ({ question, context: contexts[i] })),
+  );
+  assertEquals(await qa.answer({ question: questions, context: contexts }), each);
+  assertEquals(each[1], await qa.answer({ question: questions[1], context: contexts[1] }));
+  const uneven = await assertRejects(() =>
+    qa.answer({ question: questions, context: contexts.slice(0, 1) })
+  );
+  assertEquals(
+    (uneven as Error).message,
+    "questions and contexts differ in number: 2 questions, 1 contexts",
+  );
+  const notText = await assertRejects(() =>
+    qa.answer({ question: questions, context: 7 as unknown as string })
+  );
+  assert(String(notText).includes("the context must be a string or a list of strings"));
+  qa.dispose();
+});
+
+Deno.test("transformers' window defaults: docStride is half of a short maxLength", async () => {
+  const qa = await QuestionAnsweringPipeline.fromPretrained(TINY, { log: () => {} });
+  const input = { question: "What is said?", context: filler(0, 40) };
+  const answers = await qa.answer(input, { maxLength: 64, topK: 5 });
+  assertEquals(answers, await qa.answer(input, { maxLength: 64, docStride: 32, topK: 5 }));
+  assert(JSON.stringify(answers) !== JSON.stringify(await qa.answer(input, { topK: 5 })));
+  for (const docStride of [65, 0, 1.5]) {
+    const error = await assertRejects(() => qa.answer(input, { maxLength: 64, docStride }));
+    assert(error instanceof RangeError && /docStride/.test(error.message), String(error));
+  }
+  qa.dispose();
+});
+
+// transformers' decoding (QuestionAnsweringPipeline.postprocess of 4.57), written out plainly:
+// every window on its own through the model, every (start, end) pair of context tokens scored
+// P(start) × P(end), each window's best topK·2 + 10 spans widened to the words of their first and
+// last tokens, spans of the same text (case aside) summed into the first, all ranked together.
 async function referenceAnswers(
   model: QuestionAnsweringModel,
   tokenizer: QATokenizer,
@@ -167,33 +260,66 @@ async function referenceAnswers(
 ): Promise<Answer[]> {
   const chars = Array.from(input.context);
   const utf16 = (codePoint: number) => chars.slice(0, codePoint).join("").length;
-  const best = new Map<string, Answer>();
+  const encoding = await tokenizer.encode(input.question, input.context, {
+    truncation: "only_second",
+    maxLength: 384,
+    stride: 128,
+    returnOverflowingTokens: true,
+  });
+  const answers: Answer[] = [];
   let nullScore = Infinity;
-  for (const window of await windowsOf(tokenizer, input)) {
+  for (const [w, ids] of encoding.input_ids.entries()) {
+    const isContext = (k: number) => encoding.sequence_ids[w][k] === 1;
+    const offsets = encoding.offset_mapping[w];
+    const words = encoding.word_ids[w];
+    const window = { input_ids: ids, attention_mask: encoding.attention_mask[w] };
     const logits = await predictLogits(model, [window], 1);
-    const cls = window.input_ids.indexOf(tokenizer.clsTokenId);
     const probabilities = (values: Float32Array) => {
-      const kept = [...values].map((v, k) => k === cls || window.offset_mapping[k] ? v : -10000);
+      const kept = [...values].map((v, k) => k === 0 || isContext(k) ? v : -10000);
       const exps = kept.map((v) => Math.exp(v - Math.max(...kept)));
       return exps.map((e) => e / exps.reduce((a, b) => a + b));
     };
     const [start, end] = [probabilities(logits.startLogits[0]), probabilities(logits.endLogits[0])];
-    nullScore = Math.min(nullScore, start[cls] * end[cls]);
-    window.offset_mapping.forEach((so, s) => {
-      window.offset_mapping.forEach((eo, e) => {
-        if (!so || !eo || e < s || e - s >= options.maxAnswerLength) return;
-        const [from, to] = [utf16(so[0]), utf16(eo[1])];
-        const score = start[s] * end[e];
-        const key = `${from}-${to}`;
-        if (score > (best.get(key)?.score ?? -1)) {
-          best.set(key, { answer: input.context.slice(from, to), score, start: from, end: to });
-        }
+    nullScore = Math.min(nullScore, start[0] * end[0]);
+    const spans: [number, number, number][] = [];
+    ids.forEach((_, s) => {
+      ids.forEach((_, e) => {
+        if (s === 0 || !isContext(s) || !isContext(e) || e < s) return;
+        if (e - s < options.maxAnswerLength) spans.push([start[s] * end[e], s, e]);
       });
     });
+    spans.sort((a, b) => b[0] - a[0]);
+    for (const [score, s, e] of spans.slice(0, options.topK * 2 + 10)) {
+      const sameWord = (word: number | null) =>
+        ids.map((_, k) => k).filter((k) => isContext(k) && words[k] === word);
+      const [from, to] = [
+        utf16(offsets[sameWord(words[s])[0]][0]),
+        utf16(offsets[sameWord(words[e]).at(-1)!][1]),
+      ];
+      const text = input.context.slice(from, to);
+      const known = answers.find((a) => a.answer.toLowerCase() === text.toLowerCase());
+      if (known) known.score += score;
+      else {
+        answers.push({
+          answer: text,
+          score,
+          start: from,
+          end: to,
+          startCodePoint: Array.from(input.context.slice(0, from)).length,
+          endCodePoint: Array.from(input.context.slice(0, to)).length,
+        });
+      }
+    }
   }
-  const answers = [...best.values()];
   if (options.handleImpossibleAnswer) {
-    answers.push({ answer: "", score: nullScore, start: 0, end: 0 });
+    answers.push({
+      answer: "",
+      score: nullScore,
+      start: 0,
+      end: 0,
+      startCodePoint: 0,
+      endCodePoint: 0,
+    });
   }
   return answers.sort((a, b) => b.score - a.score).slice(0, options.topK);
 }
@@ -262,7 +388,12 @@ Deno.test("answerQuestion: answers index the JavaScript string, also after emoji
     topK: 5,
   });
   assertEquals(answers.length, 5);
-  for (const a of answers) assertEquals(context.slice(a.start, a.end), a.answer);
+  for (const a of answers) {
+    assertEquals(context.slice(a.start, a.end), a.answer);
+    // The same place in code points, as Python (and transformers) count them.
+    assertEquals(Array.from(context).slice(a.startCodePoint, a.endCodePoint).join(""), a.answer);
+    assert(a.start === 0 || a.startCodePoint < a.start, "emoji before every answer");
+  }
   const total = answers.reduce((sum, a) => sum + a.score, 0);
   assert(total <= 1 + 1e-9, "one window: the span probabilities sum to at most 1");
   assertEquals(

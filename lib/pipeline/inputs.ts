@@ -6,6 +6,15 @@ export interface QuestionContext {
   context: string;
 }
 
+/**
+ * Several questions at once, transformers' `question=[...]` keyword form: about one context, or
+ * each about its own (`context` a list as long as `question`).
+ */
+export interface QuestionsContexts {
+  question: string[];
+  context: string | string[];
+}
+
 /** Bad pipeline input; the message names the input (by index in a list) and the problem. */
 export class QuestionAnsweringInputError extends Error {
   constructor(readonly index: number, readonly problem: string) {
@@ -20,6 +29,37 @@ export class QuestionAnsweringInputError extends Error {
  */
 export function checkInputs(inputs: readonly unknown[]): QuestionContext[] {
   return inputs.map(checkInput);
+}
+
+/**
+ * The inputs of the pipeline's accepted forms as a list, and whether it was one input: a
+ * `{question, context}` object (one input), a list of them, or `{question: [...], context}` with
+ * one context for all questions or a list of contexts, one per question. The inputs themselves
+ * are checked by `checkInputs`.
+ */
+export function listInputs(input: unknown): { inputs: unknown[]; single: boolean } {
+  if (Array.isArray(input)) return { inputs: input, single: false };
+  const { question, context } = (input ?? {}) as Record<string, unknown>;
+  if (!Array.isArray(question)) return { inputs: [input], single: true };
+  if (Array.isArray(context)) {
+    if (context.length !== question.length) {
+      throw new RangeError(
+        `questions and contexts differ in number: ${question.length} questions, ` +
+          `${context.length} contexts`,
+      );
+    }
+    return {
+      inputs: question.map((q, i) => ({ question: q, context: context[i] })),
+      single: false,
+    };
+  }
+  if (typeof context !== "string") {
+    throw new TypeError(
+      `with a list of questions, the context must be a string or a list of strings, got ` +
+        describe(context),
+    );
+  }
+  return { inputs: question.map((q) => ({ question: q, context })), single: false };
 }
 
 function checkInput(input: unknown, index: number): QuestionContext {

@@ -1,8 +1,20 @@
 /** End-to-end question answering: datasets and single questions through a trained model. */
-export { type Answer, answerQuestion, answerQuestions, type AskOptions } from "./ask.ts";
-export { QuestionAnsweringInputError, type QuestionContext } from "./inputs.ts";
+export { type Answer, characterSpan, gatherAnswers, type GatherOptions } from "./answers.ts";
+export { answerQuestion, answerQuestions, type AskOptions } from "./ask.ts";
+export {
+  listInputs,
+  QuestionAnsweringInputError,
+  type QuestionContext,
+  type QuestionsContexts,
+} from "./inputs.ts";
 export { type PipelineOptions, QuestionAnsweringPipeline } from "./qa_pipeline.ts";
 export { decodeWindow, type WindowDecoding, type WindowLimits, type WindowSpan } from "./spans.ts";
+export {
+  type PipelineWindow,
+  pipelineWindows,
+  type WindowSettings,
+  windowSettings,
+} from "./windows.ts";
 export {
   answersOf,
   type DatasetPredictions,

@@ -3,8 +3,9 @@ import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../model/backend.ts";
 import { QuestionAnsweringModel } from "../model/mod.ts";
 import { QATokenizer } from "../tokenizer/mod.ts";
-import { type Answer, answerQuestions, type AskOptions } from "./ask.ts";
-import type { QuestionContext } from "./inputs.ts";
+import type { Answer } from "./answers.ts";
+import { answerQuestions, type AskOptions } from "./ask.ts";
+import { listInputs, type QuestionContext, type QuestionsContexts } from "./inputs.ts";
 
 /** Options of `QuestionAnsweringPipeline.fromPretrained`. */
 export interface PipelineOptions {
@@ -45,25 +46,27 @@ export class QuestionAnsweringPipeline {
   }
 
   /**
-   * The answers to one question (best first, `topK` of them), or to each of a list of questions,
-   * which go through the model together and get the same answers as one at a time.
+   * The answers to one question (best first, `topK` of them), or to each of a list of questions
+   * (a list of `{question, context}`, or `{question: [...], context}` with one context or one
+   * per question), which go through the model together and get the same answers as one at a time.
    */
   answer(input: QuestionContext, options?: AskOptions): Promise<Answer[]>;
-  answer(inputs: readonly QuestionContext[], options?: AskOptions): Promise<Answer[][]>;
+  answer(
+    inputs: readonly QuestionContext[] | QuestionsContexts,
+    options?: AskOptions,
+  ): Promise<Answer[][]>;
   async answer(
-    input: QuestionContext | readonly QuestionContext[],
+    input: QuestionContext | readonly QuestionContext[] | QuestionsContexts,
     options: AskOptions = {},
   ): Promise<Answer[] | Answer[][]> {
-    if (Array.isArray(input)) {
-      return await answerQuestions(this.model, this.tokenizer, input, options);
-    }
-    const [answers] = await answerQuestions(
+    const { inputs, single } = listInputs(input);
+    const answers = await answerQuestions(
       this.model,
       this.tokenizer,
-      [input as QuestionContext],
+      inputs as QuestionContext[],
       options,
     );
-    return answers;
+    return single ? answers[0] : answers;
   }
 
   /** Frees the model's weights. */

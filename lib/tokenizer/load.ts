@@ -21,6 +21,11 @@ export interface TokenizerConfig {
   sepToken: string;
   padToken: string;
   maskToken: string;
+  /**
+   * What the tokenizer gives a model (`model_input_names`): transformers' pipelines pass the model
+   * only these. DistilBERT's tokenizer class leaves out `token_type_ids`; BERT's has them.
+   */
+  modelInputNames: string[];
 }
 
 /** A Rust `tokenizers` Tokenizer with the Hugging Face settings around it. */
@@ -95,7 +100,17 @@ async function readTokenizerConfig(folder: string): Promise<TokenizerConfig> {
     sepToken: text("sep_token", "[SEP]"),
     padToken: text("pad_token", "[PAD]"),
     maskToken: text("mask_token", "[MASK]"),
+    modelInputNames: modelInputNames(raw),
   };
+}
+
+// `model_input_names` when the config names them, else the default of its `tokenizer_class`.
+function modelInputNames(raw: Record<string, unknown>): string[] {
+  const names = raw.model_input_names;
+  if (Array.isArray(names) && names.every((n) => typeof n === "string")) return names;
+  return typeof raw.tokenizer_class === "string" && /^DistilBert/.test(raw.tokenizer_class)
+    ? ["input_ids", "attention_mask"]
+    : ["input_ids", "token_type_ids", "attention_mask"];
 }
 
 // What BertTokenizerFast builds when a checkpoint ships only vocab.txt.

@@ -1,6 +1,12 @@
 import type { Encoding, Tokenizer } from "@anush008/tokenizers";
 import { loadTokenizerFiles, type TokenizerConfig } from "./load.ts";
-import { type TextTokens, WindowError, type WindowOptions, windows } from "./windows.ts";
+import {
+  type TextTokens,
+  type Window,
+  WindowError,
+  type WindowOptions,
+  windows,
+} from "./windows.ts";
 
 /** Truncation strategies, named as in Python. */
 export type Truncation = "only_first" | "only_second" | "longest_first" | false;
@@ -27,6 +33,11 @@ export interface BatchEncoding {
   sequence_ids: (number | null)[][];
   /** Python's `encoding.sequence_ids(i)`. */
   sequenceIds(i: number): (number | null)[];
+  /**
+   * Per window, Python's `encoding.word_ids(i)`: the word (a piece the pre-tokenizer cut, counted
+   * from 0 in its own text) each token belongs to; null for special and padding tokens.
+   */
+  word_ids: (number | null)[][];
 }
 
 /** Raised when some inputs cannot be encoded; `failures` maps each input index to the reason. */
@@ -150,7 +161,11 @@ export class QATokenizer {
     const tokensOf = (encoding: Encoding) => {
       let found = tokens.get(encoding);
       if (!found) {
-        found = { ids: encoding.getIds(), offsets: encoding.getOffsets() as [number, number][] };
+        found = {
+          ids: encoding.getIds(),
+          offsets: encoding.getOffsets() as [number, number][],
+          wordIds: encoding.getWordIds().map((word) => word ?? null),
+        };
         tokens.set(encoding, found);
       }
       return found;
@@ -175,7 +190,7 @@ export class QATokenizer {
       try {
         const pair = second ? tokensOf(second[i]) : null;
         for (const w of windows(tokensOf(encoding), pair, windowOptions)) {
-          pushWindow(batch, w.ids, w.attentionMask, w.typeIds, w.offsets, w.sequenceIds, i);
+          pushWindow(batch, w, i);
         }
       } catch (e) {
         if (!(e instanceof WindowError)) throw e;
@@ -205,17 +220,15 @@ export class QATokenizer {
           ? [joined, ...joined.getOverflowing()]
           : [joined];
         for (const w of windows) {
-          const sequenceIds = w.getSequenceIds().map((s) => s ?? null);
-          const offsets = w.getOffsets() as [number, number][];
-          pushWindow(
-            batch,
-            w.getIds(),
-            w.getAttentionMask(),
-            w.getTypeIds(),
-            offsets,
-            sequenceIds,
-            i,
-          );
+          const window: Window = {
+            ids: w.getIds(),
+            attentionMask: w.getAttentionMask(),
+            typeIds: w.getTypeIds(),
+            offsets: w.getOffsets() as [number, number][],
+            sequenceIds: w.getSequenceIds().map((s) => s ?? null),
+            wordIds: w.getWordIds().map((word) => word ?? null),
+          };
+          pushWindow(batch, window, i);
         }
       } catch (e) {
         failures.set(i, (e as Error).message);
@@ -281,26 +294,20 @@ function emptyBatch(): BatchEncoding {
     offset_mapping: [],
     overflow_to_sample_mapping: [],
     sequence_ids: [],
+    word_ids: [],
     sequenceIds(i: number) {
       return this.sequence_ids[i];
     },
   };
 }
 
-function pushWindow(
-  batch: BatchEncoding,
-  ids: number[],
-  attentionMask: number[],
-  typeIds: number[],
-  offsets: [number, number][],
-  sequenceIds: (number | null)[],
-  sample: number,
-): void {
-  batch.input_ids.push(ids);
-  batch.attention_mask.push(attentionMask);
-  batch.token_type_ids.push(typeIds);
-  batch.offset_mapping.push(offsets);
-  batch.sequence_ids.push(sequenceIds);
+function pushWindow(batch: BatchEncoding, w: Window, sample: number): void {
+  batch.input_ids.push(w.ids);
+  batch.attention_mask.push(w.attentionMask);
+  batch.token_type_ids.push(w.typeIds);
+  batch.offset_mapping.push(w.offsets);
+  batch.sequence_ids.push(w.sequenceIds);
+  batch.word_ids.push(w.wordIds);
   batch.overflow_to_sample_mapping.push(sample);
 }
 
@@ -317,5 +324,6 @@ function padToLongest(batch: BatchEncoding, padId: number, side: "right" | "left
     batch.token_type_ids[i] = pad(batch.token_type_ids[i], 0);
     batch.offset_mapping[i] = pad(batch.offset_mapping[i], [0, 0] as [number, number]);
     batch.sequence_ids[i] = pad(batch.sequence_ids[i], null);
+    batch.word_ids[i] = pad(batch.word_ids[i], null);
   }
 }

@@ -35,6 +35,40 @@ for (const { set, tokenizer: folder } of GOLDEN_SETS) {
   });
 }
 
+for (const { set, tokenizer: folder } of GOLDEN_SETS) {
+  Deno.test(`${set}: word_ids of every window are the Rust post-processor's`, async () => {
+    const tokenizer = await QATokenizer.fromPretrained(sharedPath(folder));
+    const cases = await readGolden<TrickyCase>(set, "tokenizer_tricky.jsonl.gz");
+    const { examples } = await loadSquad(sharedPath("data/squad/tutorial-examples.json"));
+    const inputs = [
+      ...cases,
+      ...examples.map((e) => ({ ...e, max_length: 384, stride: 128 })),
+    ];
+    for (const c of inputs) {
+      const ours = await tokenizer.encode(c.question, c.context, {
+        truncation: "only_second",
+        maxLength: c.max_length,
+        stride: c.stride,
+        returnOverflowingTokens: true,
+      });
+      tokenizer.core.disableTruncation();
+      const [question, context] = await tokenizer.core.encodeBatch([c.question, c.context], {
+        addSpecialTokens: false,
+      });
+      tokenizer.core.setTruncation(c.max_length, {
+        strategy: "OnlySecond" as never,
+        stride: c.stride,
+      });
+      const joined = tokenizer.core.postProcess(question, context, true);
+      const rust = [joined, ...joined.getOverflowing()].map((w) =>
+        w.getWordIds().map((word) => word ?? null)
+      );
+      assertEquals(ours.word_ids, rust, c.context);
+      assert(ours.word_ids.flat().some((word) => word !== null && word > 0), c.context);
+    }
+  });
+}
+
 Deno.test("a folder with only vocab.txt + tokenizer_config.json tokenizes like tokenizer.json", async () => {
   const source = sharedPath("models/distilbert-base-uncased-distilled-squad");
   const folder = await Deno.makeTempDir();
@@ -116,6 +150,28 @@ Deno.test("a question that leaves no room for the context is reported by input i
   );
   assert(error instanceof EncodeError);
   assertEquals([...error.failures.keys()], [1]);
+});
+
+Deno.test("model_input_names: DistilBERT's tokenizer class gives a model no token types", async () => {
+  const names = async (folder: string) =>
+    (await QATokenizer.fromPretrained(sharedPath(folder))).config.modelInputNames;
+  // tiny-bert-init is a BERT whose tokenizer_config names DistilBertTokenizer.
+  assertEquals(await names("golden/models/tiny-bert-init"), ["input_ids", "attention_mask"]);
+  assertEquals(await names("models/bert-base-chinese"), [
+    "input_ids",
+    "token_type_ids",
+    "attention_mask",
+  ]);
+  const folder = await Deno.makeTempDir();
+  const source = sharedPath("models/bert-base-chinese");
+  await Deno.copyFile(`${source}/vocab.txt`, `${folder}/vocab.txt`);
+  const config = JSON.parse(await Deno.readTextFile(`${source}/tokenizer_config.json`));
+  config.model_input_names = ["input_ids", "attention_mask"];
+  await Deno.writeTextFile(`${folder}/tokenizer_config.json`, JSON.stringify(config));
+  assertEquals(
+    (await QATokenizer.fromPretrained(folder)).config.modelInputNames,
+    ["input_ids", "attention_mask"],
+  );
 });
 
 Deno.test("a folder that is not a tokenizer gives a clear error", async () => {

@@ -6,6 +6,8 @@
 export interface TextTokens {
   ids: number[];
   offsets: [number, number][];
+  /** The word of each token, in its text (the pre-tokenizer's pieces, counted from 0). */
+  wordIds: (number | null)[];
 }
 
 /** One assembled window. */
@@ -15,6 +17,8 @@ export interface Window {
   attentionMask: number[];
   offsets: [number, number][];
   sequenceIds: (number | null)[];
+  /** The word of each token in its own text; null for special and padding tokens. */
+  wordIds: (number | null)[];
 }
 
 // Special and padding tokens all point at the empty span; one shared, frozen tuple spares the GC.
@@ -69,6 +73,7 @@ export function windows(first: TextTokens, second: TextTokens | null, o: WindowO
   const parts = spans(target.ids.length, keep, o.stride).map(([from, to]) => ({
     ids: target.ids.slice(from, to),
     offsets: target.offsets.slice(from, to),
+    wordIds: target.wordIds.slice(from, to),
   }));
   const chosen = o.overflow ? parts : parts.slice(0, 1);
   return chosen.map((part, k) =>
@@ -103,26 +108,34 @@ function assemble(
     attentionMask: new Array<number>(length).fill(0),
     offsets: new Array<[number, number]>(length).fill(NO_SPAN),
     sequenceIds: new Array<number | null>(length).fill(null),
+    wordIds: new Array<number | null>(length).fill(null),
   };
   let at = o.padLeft ? length - used : 0;
-  const put = (id: number, type: number, offset: [number, number], sequence: number | null) => {
+  const put = (
+    id: number,
+    type: number,
+    offset: [number, number],
+    sequence: number | null,
+    word: number | null,
+  ) => {
     w.ids[at] = id;
     w.typeIds[at] = type;
     w.attentionMask[at] = 1;
     w.offsets[at] = offset;
     w.sequenceIds[at] = sequence;
+    w.wordIds[at] = word;
     at++;
   };
-  put(o.clsId, 0, NO_SPAN, null);
+  put(o.clsId, 0, NO_SPAN, null, null);
   for (let k = 0; k < first.ids.length; k++) {
-    put(first.ids[k], 0, first.offsets[k], firstSequenceId);
+    put(first.ids[k], 0, first.offsets[k], firstSequenceId, first.wordIds[k]);
   }
-  put(o.sepId, 0, NO_SPAN, null);
+  put(o.sepId, 0, NO_SPAN, null, null);
   if (second) {
     for (let k = 0; k < second.ids.length; k++) {
-      put(second.ids[k], secondTypeId, second.offsets[k], 1);
+      put(second.ids[k], secondTypeId, second.offsets[k], 1, second.wordIds[k]);
     }
-    put(o.sepId, 1, NO_SPAN, null);
+    put(o.sepId, 1, NO_SPAN, null, null);
   }
   return w;
 }
