@@ -9,6 +9,8 @@
 # (build/transformers457-venv, gitignored) and is reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=tools/wheels.sh
+source tools/wheels.sh
 venv=${QA_TRANSFORMERS457_VENV:-build/transformers457-venv}
 packages=("torch==2.13.0+cpu" "tokenizers==0.22.2" "huggingface_hub==1.33.0" "numpy" "safetensors"
   "regex" "pyyaml" "packaging" "filelock" "tqdm" "requests")
@@ -17,20 +19,9 @@ from transformers import pipeline
 assert transformers.__version__ == "4.57.6", transformers.__version__
 assert tokenizers.__version__ == "0.22.2", tokenizers.__version__'
 if ! "$venv/bin/python" -c "$check" 2>/dev/null; then
-  python=$(command -v python3.11) || {
-    echo "no python3.11 (the local wheels are for CPython 3.11)" >&2
-    exit 1
-  }
-  links=()
-  for folder in /opt/wheels /opt/pypi/files /opt/pypi-more/files; do
-    [ -d "$folder" ] && links+=(--find-links "$folder")
-  done
-  [ ${#links[@]} -gt 0 ] || {
-    echo "no local wheel folder (/opt/wheels, /opt/pypi/files, /opt/pypi-more/files)" >&2
-    exit 1
-  }
+  find_wheels || exit 1
   wheel=""
-  for folder in /opt/wheels /opt/pypi/files /opt/pypi-more/files; do
+  for folder in "${wheel_folders[@]}"; do
     [ -f "$folder/transformers-4.57.6-py3-none-any.whl" ] && wheel=$folder/transformers-4.57.6-py3-none-any.whl
   done
   [ -n "$wheel" ] || {

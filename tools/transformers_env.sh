@@ -6,21 +6,12 @@
 # The virtual environment goes to $QA_TRANSFORMERS_VENV (build/transformers-venv) and is reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=tools/wheels.sh
+source tools/wheels.sh
 venv=${QA_TRANSFORMERS_VENV:-build/transformers-venv}
 packages=("torch==2.13.0+cpu" "transformers==5.18.0" "accelerate==1.15.0")
 if ! "$venv/bin/python" -c "import torch, transformers, accelerate" 2>/dev/null; then
-  python=$(command -v python3.11) || {
-    echo "no python3.11 (the local wheels are for CPython 3.11)" >&2
-    exit 1
-  }
-  links=()
-  for folder in /opt/wheels /opt/pypi/files /opt/pypi-more/files; do
-    [ -d "$folder" ] && links+=(--find-links "$folder")
-  done
-  [ ${#links[@]} -gt 0 ] || {
-    echo "no local wheel folder (/opt/wheels, /opt/pypi/files, /opt/pypi-more/files)" >&2
-    exit 1
-  }
+  find_wheels || exit 1
   "$python" -m venv "$venv" >&2
   "$venv/bin/pip" install -q --no-index "${links[@]}" "${packages[@]}" >&2
 fi
