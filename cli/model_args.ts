@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { join } from "node:path";
-import { checkpointFolder } from "../lib/model/checkpoint.ts";
+import { checkpointFolder, isConfigOnlyFolder } from "../lib/model/checkpoint.ts";
 import { readConfig } from "../lib/model/config.ts";
 import { BLAS_ENV, describeBackend, initBackend } from "../lib/model/backend.ts";
 import { WEBGPU_ENV, type WebGPUImplementation } from "../lib/model/webgpu.ts";
@@ -67,7 +67,9 @@ function webgpuChoice(value: string): WebGPUImplementation {
  * problem, not its tokenizer's), and that `--max-length` fits its position embeddings.
  */
 export async function checkModel(model: string, maxLength: number): Promise<void> {
-  const path = join(await checkpointFolder(model), "config.json");
+  // A folder with a config and no weights is a model to initialise (presets/qa-distilbert-small).
+  const folder = (await isConfigOnlyFolder(model)) ? model : await checkpointFolder(model);
+  const path = join(folder, "config.json");
   const { maxPositions } = await readConfig(path);
   if (maxLength > maxPositions) {
     throw new Error(

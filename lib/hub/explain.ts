@@ -25,6 +25,7 @@ export function hubFailure(repoId: string, cause: unknown): Error {
 /** "REASON for URL" from a download error's first line, else that line. */
 function causeLine(cause: unknown): string {
   const line = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
-  const download = line.match(/^could not download (\S+) \((.*)\)\.?$/);
+  // lib/hub/http.ts: "could not download URL: REASON".
+  const download = line.match(/^could not download (\S+): (.*?)\.?$/);
   return download ? `${download[2]} for ${download[1]}` : line.replace(/\.$/, "");
 }
