@@ -17,7 +17,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { initBackend } from "../lib/model/backend.ts";
+import { initBackend } from "../lib/runtime/mod.ts";
 import {
   forceTile,
   MATMUL_SHADERS,
@@ -26,8 +26,8 @@ import {
   tileFor,
   type TileShape,
   useMatMulShader,
-} from "../lib/model/kernels/matmul_webgpu.ts";
-import { findAdapter, WEBGPU_ENV, type WebGPUImplementation } from "../lib/model/webgpu.ts";
+} from "../lib/runtime/webgpu/matmul_webgpu.ts";
+import { findAdapter, WEBGPU_ENV, type WebGPUImplementation } from "../lib/runtime/mod.ts";
 import type { Product } from "./product.ts";
 
 const { values } = parseArgs({

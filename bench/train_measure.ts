@@ -6,13 +6,13 @@
 // its time into GPU kernel time (timestamp queries) and the rest (host work, waiting).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { type BackendName, initBackend, onDevice, productsEngine } from "../lib/model/backend.ts";
+import { type BackendName, initBackend, onDevice, productsEngine } from "../lib/runtime/mod.ts";
 import {
   findAdapter,
   selectWebGPU,
   WEBGPU_ENV,
   webgpuImplementation,
-} from "../lib/model/webgpu.ts";
+} from "../lib/runtime/webgpu/webgpu.ts";
 import { deviceTrainStep } from "../lib/train/device_step.ts";
 import { parseConfig } from "../lib/model/config.ts";
 import { disposeBatch, type FeatureLike, QuestionAnsweringModel } from "../lib/model/mod.ts";

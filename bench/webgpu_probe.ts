@@ -4,13 +4,13 @@
 // A training step of DistilBERT makes ~1,500 dispatches and one read (the loss and the norm).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { initBackend } from "../lib/model/backend.ts";
+import { initBackend } from "../lib/runtime/mod.ts";
 import {
   findAdapter,
   selectWebGPU,
   WEBGPU_ENV,
   type WebGPUImplementation,
-} from "../lib/model/webgpu.ts";
+} from "../lib/runtime/webgpu/webgpu.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

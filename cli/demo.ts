@@ -10,7 +10,7 @@
 import { fileURLToPath } from "node:url";
 import { loadSquad, showRandomElements } from "../lib/data/mod.ts";
 import { prepareTrainFeatures } from "../lib/features/mod.ts";
-import { describeBackend, initBackend } from "../lib/model/backend.ts";
+import { describeBackend, initBackend } from "../lib/runtime/mod.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { answerQuestion, predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";

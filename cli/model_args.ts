@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { BLAS_ENV, describeBackend, initBackend } from "../lib/model/backend.ts";
-import { WEBGPU_ENV, type WebGPUImplementation } from "../lib/model/webgpu.ts";
+import { BLAS_ENV, describeBackend, initBackend } from "../lib/runtime/mod.ts";
+import { WEBGPU_ENV, type WebGPUImplementation } from "../lib/runtime/mod.ts";
 import { positiveInt } from "./report.ts";
 
 /** Options every model command shares. */

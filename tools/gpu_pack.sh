@@ -25,12 +25,13 @@ readonly PROFILE=${1:-tests}
 case "$PROFILE" in
 tests)
   # What the GPU machine runs: the bench, qa (train/predict/ask), the webgpu and Dawn tests.
-  ENTRIES=(bench/train_bench.ts bench/train_measure.ts cli/qa.ts lib/model/webgpu_test.ts
-    lib/model/dawn_test.ts lib/train/trainer_webgpu_test.ts lib/model/kernels/matmul_webgpu_test.ts
-    lib/model/kernels/adamw_webgpu_test.ts lib/model/kernels/masked_softmax_test.ts
-    lib/model/kernels/bias_gelu_test.ts lib/model/kernels/residual_layer_norm_test.ts
-    lib/model/kernels/dropout_webgpu_test.ts lib/model/kernels/column_sums_webgpu_test.ts
-    lib/model/kernels/squared_sum_webgpu_test.ts bench/webgpu_probe.ts)
+  ENTRIES=(bench/train_bench.ts bench/train_measure.ts cli/qa.ts lib/runtime/webgpu/webgpu_test.ts
+    lib/model/webgpu_test.ts
+    lib/model/dawn_test.ts lib/train/trainer_webgpu_test.ts lib/runtime/webgpu/matmul_webgpu_test.ts
+    lib/runtime/webgpu/adamw_webgpu_test.ts lib/runtime/fused/masked_softmax_test.ts
+    lib/runtime/fused/bias_gelu_test.ts lib/runtime/fused/residual_layer_norm_test.ts
+    lib/runtime/webgpu/dropout_webgpu_test.ts lib/runtime/webgpu/column_sums_webgpu_test.ts
+    lib/runtime/webgpu/squared_sum_webgpu_test.ts bench/webgpu_probe.ts)
   SHARED_FILES=(golden/public/tiny-distilbert-golden.json
     golden/public/train_features.jsonl.gz golden/models/tiny-distilbert-init
     golden/public/tiny-distilbert-after5 peer/torch_qa_bench.py
@@ -39,7 +40,7 @@ tests)
   ;;
 reference)
   ENTRIES=(cli/qa.ts bench/train_bench.ts bench/train_measure.ts
-    lib/model/kernels/matmul_webgpu_test.ts tools/eval_consistency.ts bench/matmul_tiles.ts)
+    lib/runtime/webgpu/matmul_webgpu_test.ts tools/eval_consistency.ts bench/matmul_tiles.ts)
   SHARED_FILES=(models/qa-distilbert-small-init data/squad/squad-v1.1-dev-articles-00-37.json
     data/squad/squad-v2.0-dev-first5articles.json peer/torch_qa_bench.py)
   DAWN=no

@@ -10,9 +10,9 @@ import { globals } from "webgpu";
 import { assert, assertEquals } from "../../test/assert.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
-import { initBackend } from "./backend.ts";
+import { initBackend } from "../runtime/mod.ts";
 import { predictLogits, QuestionAnsweringModel } from "./mod.ts";
-import { findAdapter, selectWebGPU, webgpuImplementation } from "./webgpu.ts";
+import { findAdapter, selectWebGPU, webgpuImplementation } from "../runtime/mod.ts";
 
 const CHILD = "QA_DAWN_CHILD";
 

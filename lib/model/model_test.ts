@@ -3,10 +3,10 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../test/assert.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
-import { engineName, PRODUCT_ENGINES, withProducts } from "../../test/product_engines.ts";
+import { engineName, PRODUCT_ENGINES, withProducts } from "../../test/matmul_engines.ts";
 import { AdamW, clipGradNorm, linearSchedule, trainStep } from "../train/mod.ts";
-import { initBackend } from "./backend.ts";
-import { readWeights } from "./checkpoint.ts";
+import { initBackend } from "../runtime/mod.ts";
+import { readWeights } from "./io/checkpoint.ts";
 import { disposeBatch, inputsOf, labelsOf, predictLogits, QuestionAnsweringModel } from "./mod.ts";
 
 await initBackend("auto");
@@ -184,7 +184,7 @@ Deno.test("a base checkpoint gets a new QA head, with transformers' warning", as
   const weights = await readWeights(`${source}/model.safetensors`);
   weights.delete("qa_outputs.weight");
   weights.delete("qa_outputs.bias");
-  const { writeCheckpoint } = await import("./checkpoint.ts");
+  const { writeCheckpoint } = await import("./io/checkpoint.ts");
   const { readConfig } = await import("./config.ts");
   await writeCheckpoint(base, await readConfig(`${source}/config.json`), weights, {
     tokenizerFolder: source,

@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { writeTextAtomic } from "../data/mod.ts";
 import type { QuestionAnsweringModel } from "../model/mod.ts";
-import { readSafetensors, serializeSafetensors, toFloat32 } from "../model/safetensors.ts";
+import { readSafetensors, serializeSafetensors, toFloat32 } from "../model/io/safetensors.ts";
 import type { AdamW } from "./adamw.ts";
 import type { TrainingArguments } from "./args.ts";
 import type { LogEntry } from "./trainer.ts";

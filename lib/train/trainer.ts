@@ -2,7 +2,7 @@
 // checkpoints and resuming, as Hugging Face's Trainer runs them.
 import * as tf from "@tensorflow/tfjs";
 import type { TrainFeature } from "../features/mod.ts";
-import { onDevice } from "../model/backend.ts";
+import { onDevice } from "../runtime/mod.ts";
 import {
   disposeBatch,
   type FeatureLike,

@@ -5,7 +5,7 @@
 // and no weights travel. Mathematically the same step as one thread doing the whole batch; with
 // micro-batches cut the same way, the same bits.
 import type { FeatureLike, QuestionAnsweringModel } from "../model/mod.ts";
-import { blasChoice } from "../model/backend.ts";
+import { blasChoice } from "../runtime/mod.ts";
 import { type AdamW, clipFactor, gradientNorm } from "./adamw.ts";
 import type { StepResult } from "./step.ts";
 import type { OptimizerSnapshot, WorkerReply, WorkerRequest } from "./gradient_worker.ts";

@@ -25,8 +25,8 @@ import type {
   TensorInfo,
 } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-import { activeBlas, type ProductArgs } from "./blas.ts";
-import { gemm, gemmSupports } from "./gemm.ts";
+import { activeBlas, type ProductArgs } from "./matmul_blas.ts";
+import { gemm, gemmSupports } from "./matmul_kernel.ts";
 import {
   heapBuffer,
   heapOffset,
@@ -191,7 +191,7 @@ type Product = (...args: ProductArgs) => void;
 
 /**
  * What computes an m × k × n product on this backend: the native BLAS when one is loaded
- * (blas.ts), else our kernels (gemm.ts) where they take the shape, else null (XNNPACK).
+ * (matmul_blas.ts), else our kernels (matmul_kernel.ts) where they take the shape, else null (XNNPACK).
  */
 function productEngine(backend: WasmBackend, m: number, k: number, n: number): Product | null {
   const blas = activeBlas();

@@ -4,8 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
 import { values, worst } from "../../../test/values.ts";
 import { initBackend } from "../backend.ts";
-import { additiveMask } from "../layers.ts";
-import { maskedSoftmax } from "./masked_softmax.ts";
+import { additiveMask, maskedSoftmax } from "./masked_softmax.ts";
 
 const started = await initBackend("webgpu").catch((e: Error) => e);
 

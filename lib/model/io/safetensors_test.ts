@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sharedPath } from "../../test/shared.ts";
+import { sharedPath } from "../../../test/shared.ts";
 import {
   halfToFloat,
   type NamedTensor,

@@ -11,11 +11,11 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { columnSumsWebGPU } from "./column_sums_webgpu.ts";
-import { geluModuleBytes } from "./gelu_wasm.ts";
-import { heapInstance, heapOffset, type WasmBackend } from "./wasm_internals.ts";
-import type { WebGPUBackendLike } from "./webgpu_backend.ts";
-import { runWgsl, type WgslSpec } from "./wgsl_program.ts";
+import { columnSumsWebGPU } from "../webgpu/column_sums_webgpu.ts";
+import { geluModuleBytes } from "../wasm/gelu_wasm.ts";
+import { heapInstance, heapOffset, type WasmBackend } from "../wasm/wasm_internals.ts";
+import type { WebGPUBackendLike } from "../webgpu/webgpu_backend.ts";
+import { runWgsl, type WgslSpec } from "../webgpu/wgsl_program.ts";
 
 const FORWARD = "QaBiasGelu";
 const BACKWARD = "QaBiasGeluGrad";

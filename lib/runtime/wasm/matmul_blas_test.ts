@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
-import { activeBlas, blasChoice, selectBlas } from "./blas.ts";
-import { gemm } from "./gemm.ts";
+import { activeBlas, blasChoice, selectBlas } from "./matmul_blas.ts";
+import { gemm } from "./matmul_kernel.ts";
 import { heapBuffer, heapOffset, type WasmBackend } from "./wasm_internals.ts";
-import { assertHeapProduct } from "../../../test/heap_product.ts";
+import { assertHeapProduct } from "../../../test/heap_matmul.ts";
 import { values, worst } from "../../../test/values.ts";
 
 await initBackend("wasm");
@@ -87,7 +87,7 @@ Deno.test("a BLAS file that cannot be loaded, or has no cblas_sgemm, is named in
 
 Deno.test("without FFI permission auto keeps our kernels; an explicit library says why", async () => {
   const script = `
-    import { selectBlas } from "${new URL("./blas.ts", import.meta.url).href}";
+    import { selectBlas } from "${new URL("./matmul_blas.ts", import.meta.url).href}";
     const auto = selectBlas("auto");
     let explicit = "loaded";
     try { selectBlas("libopenblas.so.0"); } catch (err) { explicit = (err as Error).message; }

@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
 import { initBackend } from "../backend.ts";
-import { dropout } from "./dropout.ts";
+import { dropout } from "../fused/dropout.ts";
 import { dropoutWebgpu } from "./dropout_webgpu.ts";
 
 const started = await initBackend("webgpu").catch((e: Error) => e);

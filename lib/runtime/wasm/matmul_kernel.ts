@@ -1,8 +1,8 @@
 // A float32 matrix product on the wasm heap of tfjs-backend-wasm, with our micro-kernels
-// (gemm_module.ts): B is packed into panels of 8 columns, a block of k at a time, and each panel
+// (matmul_kernel_module.ts): B is packed into panels of 8 columns, a block of k at a time, and each panel
 // is multiplied with blocks of 4 rows of A, the panel staying in the L1 cache and the rows of A in
 // L2. About 1.5–2× XNNPACK's speed in tfjs-backend-wasm 4.22 on BERT's products.
-import { COLUMNS, gemmModuleBytes, ROWS } from "./gemm_module.ts";
+import { COLUMNS, gemmModuleBytes, ROWS } from "./matmul_kernel_module.ts";
 import { heapInstance, type WasmBackend } from "./wasm_internals.ts";
 
 /**

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "./backend.ts";
-import { segmentSum } from "./kernels/mod.ts";
-import { probeBatch, probeGradients, probeParams, TINY } from "./kernels/probe.ts";
-import { findAdapter } from "./webgpu.ts";
-import { engineName, PRODUCT_ENGINES, withProducts } from "../../test/product_engines.ts";
+import { segmentSum } from "./wasm/mod.ts";
+import { probeBatch, probeGradients, probeParams, TINY } from "../../test/probe_model.ts";
+import { findAdapter } from "./webgpu/webgpu.ts";
+import { engineName, PRODUCT_ENGINES, withProducts } from "../../test/matmul_engines.ts";
 
 type Backend = "cpu" | "wasm";
 
@@ -201,7 +201,7 @@ const PRODUCTS: [number[], number[]][] = [
   [[2, 1, 5, 7], [1, 3, 7, 3]], // general broadcast
   [[3, 5, 7], [2, 1, 7, 3]],
   [[1, 1], [1, 1]],
-  // Widths that are multiples of 8 take our relaxed-SIMD products (gemm.ts): rows not a multiple
+  // Widths that are multiples of 8 take our relaxed-SIMD products (matmul_kernel.ts): rows not a multiple
   // of 6, k beyond one packed block of 256, more than one block of 256 columns.
   [[13, 300], [300, 264]],
   [[4, 7, 9], [4, 9, 16]], // batched

@@ -3,13 +3,13 @@
  *
  * `initBackend()` picks webgpu on a hardware GPU, else the wasm backend (XNNPACK, SIMD), and falls
  * back to the pure-JavaScript cpu backend when wasm cannot start; either way it first registers our
- * kernels (`./kernels/mod.ts`), which fill the gaps of the wasm backend for BERT training.
+ * kernels (`./wasm/mod.ts`), which fill the gaps of the wasm backend for BERT training.
  */
 
 // The full package, as the model code uses: it also registers the gradients and chained ops.
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { activeBlas, type BlasChoice, registerCustomKernels, selectBlas } from "./kernels/mod.ts";
+import { activeBlas, type BlasChoice, registerCustomKernels, selectBlas } from "./wasm/mod.ts";
 import {
   findAdapter,
   noAdapterMessage,
@@ -17,9 +17,9 @@ import {
   selectWebGPU,
   type WebGPUImplementation,
   webgpuImplementation,
-} from "./webgpu.ts";
+} from "./webgpu/webgpu.ts";
 
-export { activeBlas, BLAS_ENV, type BlasChoice, blasChoice } from "./kernels/mod.ts";
+export { activeBlas, BLAS_ENV, type BlasChoice, blasChoice } from "./wasm/mod.ts";
 
 /** Backends `initBackend` knows. "node" is named for the future: it throws now. */
 export type BackendName = "auto" | "wasm" | "cpu" | "node" | "webgpu";
@@ -39,7 +39,7 @@ export interface InitBackendOptions {
   /**
    * Where the wasm backend's matrix products run: "auto" (OpenBLAS or Accelerate through FFI when
    * the machine has it), "off" (our wasm SIMD kernels) or a CBLAS library file; the QA_BLAS
-   * environment variable when omitted, else "auto". See `kernels/blas.ts`.
+   * environment variable when omitted, else "auto". See `wasm/matmul_blas.ts`.
    */
   blas?: BlasChoice;
 }

@@ -19,9 +19,9 @@ import {
   i32,
   OP,
   set,
-} from "./wasm_emit.ts";
-import { heapInstance, heapOffset, type WasmBackend } from "./wasm_internals.ts";
-import { dropoutWebgpu } from "./dropout_webgpu.ts";
+} from "../wasm/wasm_emit.ts";
+import { heapInstance, heapOffset, type WasmBackend } from "../wasm/wasm_internals.ts";
+import { dropoutWebgpu } from "../webgpu/dropout_webgpu.ts";
 import { mulberry32 } from "../../data/random.ts";
 
 const KERNEL = "QaDropout";

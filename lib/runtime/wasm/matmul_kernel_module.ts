@@ -1,4 +1,4 @@
-// The WebAssembly module of our float32 matrix product (see gemm.ts), written out as bytes here:
+// The WebAssembly module of our float32 matrix product (see matmul_kernel.ts), written out as bytes here:
 // register-blocked micro-kernels that keep a 4 × 8 block of the product in 8 SIMD registers and
 // add one rank-1 update per step of k with fused multiply-adds (relaxed SIMD's f32x4.relaxed_madd,
 // a single FMA instruction on x86-64 and ARM64). XNNPACK's wasm build in tfjs-backend-wasm has no

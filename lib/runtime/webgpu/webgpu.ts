@@ -12,8 +12,8 @@
 //    does not have; the error says what to use instead.
 
 import * as tf from "@tensorflow/tfjs";
-import { batchMatMulWebGPU } from "./kernels/matmul_webgpu.ts";
-import { sumWebGPU } from "./kernels/column_sums_webgpu.ts";
+import { batchMatMulWebGPU } from "./matmul_webgpu.ts";
+import { sumWebGPU } from "./column_sums_webgpu.ts";
 
 /** What `findAdapter` found. */
 export interface AdapterReport {

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sharedPath } from "../../test/shared.ts";
+import { sharedPath } from "../../../test/shared.ts";
 import { readCheckpoint, TOKENIZER_FILES, writeCheckpoint } from "./checkpoint.ts";
-import { readConfig } from "./config.ts";
+import { readConfig } from "../config.ts";
 import { readSafetensors } from "./safetensors.ts";
 
 const TINY_DISTILBERT = sharedPath("golden/models/tiny-distilbert-init");
 const TINY_BERT = sharedPath("golden/models/tiny-bert-init");
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "qa-checkpoint-" });

@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
 import { values } from "../../../test/values.ts";
 import { initBackend } from "../backend.ts";
-import { findAdapter } from "../webgpu.ts";
+import { findAdapter } from "./webgpu.ts";
 import {
   forceTile,
   forceUnrolled,

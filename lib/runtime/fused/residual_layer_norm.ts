@@ -12,9 +12,9 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import { chunkSumsSpec, columnSumsWebGPU, sumOverRows } from "./column_sums_webgpu.ts";
-import type { WebGPUBackendLike } from "./webgpu_backend.ts";
-import { runWgsl, type WgslSpec } from "./wgsl_program.ts";
+import { chunkSumsSpec, columnSumsWebGPU, sumOverRows } from "../webgpu/column_sums_webgpu.ts";
+import type { WebGPUBackendLike } from "../webgpu/webgpu_backend.ts";
+import { runWgsl, type WgslSpec } from "../webgpu/wgsl_program.ts";
 
 const FORWARD = "QaResidualLayerNorm";
 const STATS = "QaResidualLayerNormStats";

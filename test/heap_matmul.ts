@@ -1,7 +1,7 @@
-// A check for matrix-product kernels that work on the wasm heap (gemm.ts, blas.ts).
+// A check for matrix-product kernels that work on the wasm heap (matmul_kernel.ts, matmul_blas.ts).
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { heapOffset, type WasmBackend } from "../lib/model/kernels/wasm_internals.ts";
+import { heapOffset, type WasmBackend } from "../lib/runtime/wasm/wasm_internals.ts";
 import { referenceProduct, values, worst } from "./values.ts";
 
 /**

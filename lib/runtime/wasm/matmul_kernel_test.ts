@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
-import { BLOCKS, gemm, gemmSupports } from "./gemm.ts";
-import { gemmModuleBytes } from "./gemm_module.ts";
+import { BLOCKS, gemm, gemmSupports } from "./matmul_kernel.ts";
+import { gemmModuleBytes } from "./matmul_kernel_module.ts";
 import type { WasmBackend } from "./wasm_internals.ts";
-import { assertHeapProduct } from "../../../test/heap_product.ts";
+import { assertHeapProduct } from "../../../test/heap_matmul.ts";
 
 await initBackend("wasm");
 const backend = tf.backend() as unknown as WasmBackend;

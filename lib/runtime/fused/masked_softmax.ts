@@ -9,8 +9,8 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
-import type { WebGPUBackendLike } from "./webgpu_backend.ts";
-import { runWgsl } from "./wgsl_program.ts";
+import type { WebGPUBackendLike } from "../webgpu/webgpu_backend.ts";
+import { runWgsl } from "../webgpu/wgsl_program.ts";
 
 const FORWARD = "QaMaskedSoftmax";
 const BACKWARD = "QaMaskedSoftmaxGrad";
@@ -105,6 +105,13 @@ function register(): void {
       };
     },
   });
+}
+
+/** The additive attention mask: 0 where attended, the float32 minimum where padded (as HF). */
+export function additiveMask(attentionMask: tf.Tensor): tf.Tensor {
+  const [batch, length] = attentionMask.shape;
+  const blocked = tf.scalar(1).sub(attentionMask.toFloat());
+  return blocked.mul(-3.4028234663852886e38).reshape([batch, 1, 1, length]);
 }
 
 /**

@@ -3,8 +3,8 @@
  * TensorFlow.js: weights are plain Float32Arrays keyed by their PyTorch names.
  */
 import { basename, join } from "node:path";
-import { exists, hubFailure, hubSnapshot, isHubId } from "../hub/mod.ts";
-import { configToText, type ModelConfig, readConfig } from "./config.ts";
+import { exists, hubFailure, hubSnapshot, isHubId } from "../../hub/mod.ts";
+import { configToText, type ModelConfig, readConfig } from "../config.ts";
 import { elementCount, readSafetensors, serializeSafetensors, toFloat32 } from "./safetensors.ts";
 
 /** One weight: float32 elements, row-major. */

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { batchMatMulWasm, fusedMatMulWasm } from "./batch_mat_mul.ts";
+import { batchMatMulWasm, fusedMatMulWasm } from "./matmul_wasm.ts";
 import { sumWasm } from "./column_sums.ts";
 import { gatherWasm } from "./gather.ts";
 import { identityWasm } from "./identity.ts";
@@ -24,7 +24,7 @@ export {
   type BlasChoice,
   blasChoice,
   selectBlas,
-} from "./blas.ts";
+} from "./matmul_blas.ts";
 
 /** Which groups of custom kernels to have registered. */
 export interface CustomKernels {
@@ -108,8 +108,8 @@ let built: Record<Group, tf.KernelConfig[]> | null = null;
  * false. Safe to call repeatedly, before or after the backend starts.
  * - wasm `UnsortedSegmentSum`: missing; it is the gradient of `tf.gather`, i.e. of embeddings.
  * - cpu `UnsortedSegmentSum`: the stock one is O(numSegments × size), hours for a vocabulary.
- * - wasm `BatchMatMul` and `_FusedMatMul` on a native BLAS (blas.ts), our relaxed-SIMD products
- *   (gemm.ts) or XNNPACK,
+ * - wasm `BatchMatMul` and `_FusedMatMul` on a native BLAS (matmul_blas.ts), our relaxed-SIMD products
+ *   (matmul_kernel.ts) or XNNPACK,
  *   for batched and transposed products too (the stock ones fall back to a loop 10-30× slower,
  *   where the fused one also adds the wrong bias).
  * - wasm `Identity` without a copy (tfjs runs it on every tensor saved for a gradient).

@@ -1,4 +1,4 @@
-// Writing small WebAssembly modules as bytes, for our kernels (gemm_module.ts, column_sums.ts,
+// Writing small WebAssembly modules as bytes, for our kernels (matmul_kernel_module.ts, column_sums.ts,
 // dropout.ts): the few opcodes they use, LEB128 numbers, and a module whose functions take i32
 // arguments (heap offsets and sizes) and work on the memory it imports from tfjs-backend-wasm.
 // Binary format: https://webassembly.github.io/spec/core/binary/

@@ -1,5 +1,5 @@
 // The engines wasm's matrix products can run on here, for tests that check both.
-import { selectBlas } from "../lib/model/kernels/mod.ts";
+import { selectBlas } from "../lib/runtime/wasm/mod.ts";
 
 /** BLAS choices to test: "auto" (the machine's BLAS) where there is one, and "off" (our kernels). */
 export const PRODUCT_ENGINES: string[] = selectBlas("auto") == null ? ["off"] : ["auto", "off"];
