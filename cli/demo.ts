@@ -8,12 +8,13 @@
 //   QA_EPOCHS=3 deno task demo
 // QA_MODEL takes a folder too (e.g. the reference run's init, ../shared/models/qa-distilbert-small-init).
 import { fileURLToPath } from "node:url";
-import { loadSquad, showRandomElements } from "../lib/data/mod.ts";
+import { loadSquad } from "../lib/data/mod.ts";
 import { prepareTrainFeatures } from "../lib/features/mod.ts";
 import { describeBackend, initBackend } from "../lib/runtime/mod.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { answerQuestion, predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
+import { showRandomElements } from "../lib/views/mod.ts";
 import { defaultArguments, Trainer } from "../lib/train/mod.ts";
 import { runMain } from "./main.ts";
 import { trainingBar } from "./progress.ts";

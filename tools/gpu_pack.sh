@@ -6,8 +6,8 @@
 #                           brings the ICD, so no Mesa)
 #   node_modules.tar.xz     the npm packages the profile's entry points load (tools/gpu_modules.ts),
 #                           for Linux x64 glibc, without source maps, browser bundles or other
-#                           platforms' builds; nodejs-polars' 115 MB native library is replaced by
-#                           tools/gpu_polars_stub.cjs (imported, never used)
+#                           platforms' builds (none of the entry points loads nodejs-polars: the
+#                           examples' DataFrame view is in lib/views/display.ts, which they skip)
 #   shared.tar.xz           the files of ../shared the profile's commands read (QA_SHARED there)
 #   profile                 the profile's name, which tools/gpu_run.sh prints
 # Two profiles, as both do not fit in 64 MiB together:
@@ -97,10 +97,6 @@ rm -rf "$work"/nm/.deno/webgpu@*/node_modules/webgpu/dist/{darwin-*,linux-arm64,
 # The package stays (the graph names it), its addon goes: --webgpu dawn then fails to load it.
 [ "$DAWN" = yes ] || rm "$work"/nm/.deno/webgpu@*/node_modules/webgpu/dist/linux-x64/dawn.node
 find "$work/nm/.deno" -path '*-musl@*' -name '*.node' -delete # installed, never loaded on glibc
-polars=$(echo "$work"/nm/.deno/nodejs-polars-linux-x64-gnu@*/node_modules/nodejs-polars-linux-x64-gnu)
-rm "$polars"/*.node
-cp tools/gpu_polars_stub.cjs "$polars/stub.cjs"
-sed -i -E 's/"main": *"[^"]*"/"main": "stub.cjs"/' "$polars/package.json"
 echo "$PROFILE $(git rev-parse HEAD) $(date -u +%FT%TZ)" |
   tee "$out/.stamp" >"$work/nm/.deno/.qa-gpu-pack"
 tar -C "$work/nm" -cf - . | xz -T1 -6 >"$out/node_modules.tar.xz"

@@ -3,16 +3,13 @@ import { sharedPath } from "../../test/shared.ts";
 import {
   EXAMPLE_COLUMNS,
   exampleRow,
-  fitWidths,
   formatAnswers,
   pythonStringRepr,
-  renderHtmlTable,
-  renderTextTable,
   showRandomElements,
   toDataFrame,
 } from "./display.ts";
-import { loadSquad } from "./squad.ts";
-import type { SquadExample } from "./types.ts";
+import { fitWidths, renderHtmlTable, renderTextTable } from "./render_table.ts";
+import { loadSquad, type SquadExample } from "../data/mod.ts";
 
 const SAMPLE = sharedPath("data/squad/squad-v1.1-train-sample5-allennlp.json");
 const FIRST_ID = "5733be284776f41900661182";
