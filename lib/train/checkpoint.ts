@@ -8,7 +8,7 @@ import type { QuestionAnsweringModel } from "../model/mod.ts";
 import { readSafetensors, serializeSafetensors, toFloat32 } from "../model/io/safetensors.ts";
 import type { AdamW } from "./adamw.ts";
 import type { TrainingArguments } from "./args.ts";
-import type { LogEntry } from "./trainer.ts";
+import type { LogEntry } from "./log.ts";
 
 /** Where training stands. */
 export interface TrainerState {

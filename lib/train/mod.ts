@@ -24,4 +24,5 @@ export {
   trainStep,
 } from "./step.ts";
 export { GradientWorkers } from "./workers.ts";
-export { type LogEntry, Trainer, type TrainerCallbacks } from "./trainer.ts";
+export type { LogEntry } from "./log.ts";
+export { Trainer, type TrainerCallbacks } from "./trainer.ts";

@@ -14,22 +14,12 @@ import { AdamW } from "./adamw.ts";
 import type { TrainingArguments } from "./args.ts";
 import { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
 import { deviceTrainStep } from "./device_step.ts";
+import type { LogEntry } from "./log.ts";
 import { dropoutSeed, epochOrder } from "./order.ts";
 import { autoMicroBatchSize } from "./micro_batch.ts";
 import { linearSchedule } from "./schedule.ts";
 import { microBatches, type StepResult, trainStep } from "./step.ts";
 import { GradientWorkers } from "./workers.ts";
-
-/** One line of the training log (`--log FILE.jsonl`, `trainer_state.json`'s log_history). */
-export interface LogEntry {
-  step: number;
-  epoch: number;
-  lr?: number;
-  loss?: number;
-  grad_norm?: number;
-  eval_loss?: number;
-  features_per_second?: number;
-}
 
 /** Hooks for a progress bar, a log file or a live chart. */
 export interface TrainerCallbacks {
