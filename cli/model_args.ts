@@ -5,7 +5,7 @@ import { positiveInt } from "./report.ts";
 
 /** Options every model command shares. */
 export interface ModelArgs {
-  backend: "auto" | "wasm" | "cpu" | "node" | "webgpu";
+  backend: "auto" | "wasm" | "cpu" | "webgpu";
   /** Which WebGPU runs the webgpu backend: Deno's or Dawn's. */
   webgpu: WebGPUImplementation;
   /** Where wasm's matrix products run: auto, off or a CBLAS library file. */

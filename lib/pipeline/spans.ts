@@ -2,6 +2,7 @@
 // (`select_starts_ends` and `decode_spans`): softmax the start and the end logits over the context
 // tokens and [CLS], then a span scores P(start) × P(end) and "no answer" P(cls) × P(cls).
 import type { Offset, ValidationFeature } from "../features/mod.ts";
+import { softmax } from "../postprocess/mod.ts";
 
 /** A span one window proposes, in code points of the context. */
 export interface WindowSpan {
@@ -63,16 +64,6 @@ export function decodeWindow(
 }
 
 // Softmax in float64 over all positions, those outside `keep` set to MASKED first.
-function softmaxWhere(logits: ArrayLike<number>, keep: (k: number) => boolean): Float64Array {
-  const out = new Float64Array(logits.length);
-  let max = -Infinity;
-  for (let k = 0; k < logits.length; k++) {
-    out[k] = keep(k) ? logits[k] : MASKED;
-    if (Number.isNaN(out[k])) throw new RangeError(`logit ${k} is NaN`);
-    max = Math.max(max, out[k]);
-  }
-  let sum = 0;
-  for (let k = 0; k < out.length; k++) sum += out[k] = Math.exp(out[k] - max);
-  for (let k = 0; k < out.length; k++) out[k] /= sum;
-  return out;
+function softmaxWhere(logits: ArrayLike<number>, keep: (k: number) => boolean): number[] {
+  return softmax(Array.from(logits, (v, k) => keep(k) ? v : MASKED));
 }

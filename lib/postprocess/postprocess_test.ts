@@ -63,7 +63,7 @@ function runGolden(): QaPrediction[] {
     features,
     features.map((f) => f.start_logits),
     features.map((f) => f.end_logits),
-    { nBestSize: 20, maxAnswerLength: 30, clsTokenId: CLS, versionTwoWithNegative: true },
+    { nBestSize: 20, maxAnswerLength: 30, clsTokenId: CLS },
   );
 }
 

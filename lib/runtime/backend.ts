@@ -21,8 +21,8 @@ import {
 
 export { activeBlas, BLAS_ENV, type BlasChoice, blasChoice } from "./wasm/mod.ts";
 
-/** Backends `initBackend` knows. "node" is named for the future: it throws now. */
-export type BackendName = "auto" | "wasm" | "cpu" | "node" | "webgpu";
+/** Backends `initBackend` knows (no tfjs-node: see docs/speed.md). */
+export type BackendName = "auto" | "wasm" | "cpu" | "webgpu";
 
 /** Options of `initBackend`. */
 export interface InitBackendOptions {
@@ -45,7 +45,6 @@ export interface InitBackendOptions {
 }
 
 const WASM_FILE = "tfjs-backend-wasm-simd.wasm";
-const NODE_PACKAGE = "@tensorflow/tfjs-node";
 
 let wasmPathsSet = false;
 /** Why tfjs failed to start wasm, once it has: it does not recover in the same process. */
@@ -59,8 +58,6 @@ let fallbackLogged = false;
  *   llvmpipe, which is slower than wasm), else wasm, or cpu if wasm fails to start (logged once,
  *   with the reason).
  * - "wasm" / "cpu": that backend, or an error.
- * - "node": tfjs-node (native TensorFlow) is not installed in this project; the error says how to
- *   add it.
  * - "webgpu": tfjs-backend-webgpu on Deno's WebGPU (or Dawn's: `options.webgpu`), any adapter (a
  *   software one too); an error saying what to install when there is none.
  */
@@ -94,8 +91,6 @@ export async function initBackend(
         }
         return await useBackend("cpu");
       }
-    case "node":
-      return await useNode();
     case "webgpu":
       return await useWebGPU();
     default:
@@ -205,24 +200,4 @@ function checkWasmDir(dirUrl: string): string {
 function silenceNodeBanner(): void {
   const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
   if (cpu != null) cpu.firstUse = false;
-}
-
-/**
- * The seam for @tensorflow/tfjs-node (native TensorFlow, backend name "tensorflow"). It is not a
- * dependency: its install script downloads libtensorflow, which this project's environment cannot.
- * If it were added to deno.json and installed, this would load it; that path is untested.
- */
-async function useNode(): Promise<string> {
-  const specifier = NODE_PACKAGE; // a variable: not resolved unless asked for
-  try {
-    await import(specifier);
-  } catch (err) {
-    throw new Error(
-      `backend "node" needs ${NODE_PACKAGE}, which is not installed (${(err as Error).message}). ` +
-        `To add it: put "${NODE_PACKAGE}": "npm:${NODE_PACKAGE}@${tf.version_core}" in deno.json ` +
-        `"imports", run \`deno install --allow-scripts=npm:${NODE_PACKAGE}\` (its install script ` +
-        'downloads libtensorflow), then retry; or use "auto", "wasm" or "cpu".',
-    );
-  }
-  return await useBackend("tensorflow");
 }

@@ -217,24 +217,3 @@ export function gradientNorm(grads: Float32Array): number {
 export function clipFactor(norm: number, maxNorm: number): number {
   return Math.min(1, maxNorm / (norm + 1e-6));
 }
-
-/**
- * `torch.nn.utils.clip_grad_norm_` on named tensors: the L2 norm of all gradients together, and
- * the gradients scaled by `clipFactor`. The norm is the one before clipping, as the Trainer logs
- * it.
- */
-export function clipGradNorm(
-  grads: tf.NamedTensorMap,
-  maxNorm: number,
-): { grads: tf.NamedTensorMap; norm: number } {
-  const norm = tf.tidy(() => {
-    const squares = Object.values(grads).map((g) => g.square().sum());
-    return tf.addN(squares).sqrt();
-  });
-  const total = norm.dataSync()[0];
-  norm.dispose();
-  const scale = clipFactor(total, maxNorm);
-  const clipped: tf.NamedTensorMap = {};
-  for (const [name, g] of Object.entries(grads)) clipped[name] = tf.tidy(() => g.mul(scale));
-  return { grads: clipped, norm: total };
-}

@@ -4,7 +4,6 @@ export {
   type AdamWOptions,
   type AdamWState,
   clipFactor,
-  clipGradNorm,
   decays,
   gradientNorm,
 } from "./adamw.ts";
