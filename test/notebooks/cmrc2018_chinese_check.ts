@@ -4,18 +4,18 @@
 import { assert, assertEquals } from "../assert.ts";
 import { assertOutput, findOutputs, type Notebook, readExecuted } from "../notebook.ts";
 
-const NOTEBOOK = "notebooks/qa_finetune_zh.ipynb";
+const NOTEBOOK = "notebooks/cmrc2018_chinese.ipynb";
 let executed: Promise<Notebook> | undefined;
 const notebook = () => executed ??= readExecuted(NOTEBOOK);
 
-Deno.test("qa_finetune_zh: CMRC sample table, and the unusable answers reported", async () => {
+Deno.test("cmrc2018_chinese: CMRC sample table, and the unusable answers reported", async () => {
   const nb = await notebook();
   assertOutput(nb, { cell: "dataset-table", mime: "text/html", text: 'class="dataframe"' });
   assertOutput(nb, { type: "stream", text: "5 unusable" });
   assertOutput(nb, { type: "stream", text: "does not match the context" });
 });
 
-Deno.test("qa_finetune_zh: one token per Chinese character, offsets into the Chinese text", async () => {
+Deno.test("cmrc2018_chinese: one token per Chinese character, offsets into the Chinese text", async () => {
   const nb = await notebook();
   const table = assertOutput(nb, { cell: "offset-walkthrough", mime: "text/html" }).text;
   const cells = [
@@ -33,7 +33,7 @@ Deno.test("qa_finetune_zh: one token per Chinese character, offsets into the Chi
   assertOutput(nb, { cell: "window-overlap", mime: "text/plain", text: "window 1:" });
 });
 
-Deno.test("qa_finetune_zh: the answer cut out by offsets equals the gold answer", async () => {
+Deno.test("cmrc2018_chinese: the answer cut out by offsets equals the gold answer", async () => {
   const text = findOutputs(await notebook(), { cell: "answer-tokens", type: "stream" })
     .map((o) => o.text).join("");
   const fromOffsets = [...text.matchAll(/from offsets: (.*)/g)].map((m) => m[1]);
@@ -42,7 +42,7 @@ Deno.test("qa_finetune_zh: the answer cut out by offsets equals the gold answer"
   for (const answer of fromOffsets) assertEquals(answer, gold);
 });
 
-Deno.test("qa_finetune_zh: training shows a loss chart; CMRC and SQuAD scores; n-best; pipeline", async () => {
+Deno.test("cmrc2018_chinese: training shows a loss chart; CMRC and SQuAD scores; n-best; pipeline", async () => {
   const nb = await notebook();
   assertOutput(nb, { cell: "training", mime: "application/vnd.vegalite.v5+json", text: '"loss"' });
   const metrics = assertOutput(nb, { cell: "metrics", type: "execute_result" }).text;
