@@ -213,7 +213,12 @@ export function gradientNorm(grads: Float32Array): number {
   return Math.sqrt(sum);
 }
 
-/** `clip_grad_norm_`'s factor: min(1, maxNorm / (norm + 1e-6)). */
-export function clipFactor(norm: number, maxNorm: number): number {
-  return Math.min(1, maxNorm / (norm + 1e-6));
+/**
+ * The clipping rule, in one place for every step engine: `clip_grad_norm_`'s factor
+ * min(1, maxGradNorm / (norm + 1e-6)) by which the gradients are scaled; a `maxGradNorm` of 0 (or
+ * Infinity) clips nothing (factor 1), as the Trainer's `max_grad_norm`.
+ */
+export function clipFactor(norm: number, maxGradNorm: number): number {
+  const limit = maxGradNorm > 0 ? maxGradNorm : Infinity;
+  return Math.min(1, limit / (norm + 1e-6));
 }

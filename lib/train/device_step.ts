@@ -26,8 +26,7 @@ export async function deviceTrainStep(
   tf.dispose(loss);
   try {
     const [lossValue, norm] = await both.data();
-    const limit = maxGradNorm > 0 ? maxGradNorm : Infinity;
-    optimizer.stepOnDevice(grads, lr, clipFactor(norm, limit));
+    optimizer.stepOnDevice(grads, lr, clipFactor(norm, maxGradNorm));
     return { loss: lossValue, gradNorm: norm, lr };
   } finally {
     tf.dispose([both, ...grads]);

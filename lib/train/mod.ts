@@ -23,5 +23,6 @@ export {
   trainStep,
 } from "./step.ts";
 export { GradientWorkers } from "./workers.ts";
+export { chooseEngine, type EngineOptions, type StepEngine } from "./engine.ts";
 export type { LogEntry } from "./log.ts";
 export { Trainer, type TrainerCallbacks } from "./trainer.ts";

@@ -108,7 +108,7 @@ export class GradientWorkers {
       else for (let i = 0; i < sum.length; i++) sum[i] += reply.grads[i];
     }
     const gradNorm = gradientNorm(sum!);
-    const gradScale = clipFactor(gradNorm, maxGradNorm > 0 ? maxGradNorm : Infinity);
+    const gradScale = clipFactor(gradNorm, maxGradNorm);
     await Promise.all(this.workers.map((_, k) => {
       // The last worker gets the buffer itself; the others get copies.
       const last = k === this.workers.length - 1;
