@@ -27,13 +27,14 @@ import {
   type TileShape,
   useMatMulShader,
 } from "../lib/runtime/webgpu/matmul_webgpu.ts";
-import { findAdapter, WEBGPU_ENV, type WebGPUImplementation } from "../lib/runtime/mod.ts";
+import { findAdapter, type WebGPUImplementation } from "../lib/runtime/mod.ts";
 import type { Product } from "./product.ts";
+import { setting } from "../lib/settings.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    webgpu: { type: "string", default: Deno.env.get(WEBGPU_ENV) ?? "deno" },
+    webgpu: { type: "string", default: setting("QA_WEBGPU") },
     tokens: { type: "string", default: "6144" },
     hidden: { type: "string", default: "768" },
     runs: { type: "string", default: "5" },

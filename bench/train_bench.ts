@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { BLAS_ENV, OUR_KERNELS } from "../lib/runtime/mod.ts";
 import { sharedPath } from "../test/shared.ts";
 import type { Measurement } from "./train_measure.ts";
+import { setting } from "../lib/settings.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -34,11 +35,11 @@ const { values } = parseArgs({
     "micro-batch": { type: "string" },
     workers: { type: "string", default: String(navigator.hardwareConcurrency) },
     backend: { type: "string", default: "auto" },
-    webgpu: { type: "string", default: Deno.env.get("QA_WEBGPU") ?? "deno" },
-    blas: { type: "string", default: Deno.env.get(BLAS_ENV) ?? "auto" },
+    webgpu: { type: "string", default: setting("QA_WEBGPU") },
+    blas: { type: "string", default: setting("QA_BLAS") },
     "peer-python": {
       type: "string",
-      default: Deno.env.get("QA_PEER_PYTHON") ?? "/usr/bin/python3",
+      default: setting("QA_PEER_PYTHON"),
     },
     "peer-device": { type: "string", default: "cpu" },
   },

@@ -8,14 +8,14 @@ import { initBackend } from "../lib/runtime/mod.ts";
 import {
   findAdapter,
   selectWebGPU,
-  WEBGPU_ENV,
   type WebGPUImplementation,
 } from "../lib/runtime/webgpu/webgpu.ts";
+import { setting } from "../lib/settings.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    webgpu: { type: "string", default: Deno.env.get(WEBGPU_ENV) ?? "deno" },
+    webgpu: { type: "string", default: setting("QA_WEBGPU") },
     reads: { type: "string", default: "20" },
     dispatches: { type: "string", default: "2000" },
   },

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { BLAS_ENV, describeBackend, initBackend } from "../lib/runtime/mod.ts";
 import { WEBGPU_ENV, type WebGPUImplementation } from "../lib/runtime/mod.ts";
 import { positiveInt } from "./report.ts";
+import { setting } from "../lib/settings.ts";
 
 /** Options every model command shares. */
 export interface ModelArgs {
@@ -42,13 +43,13 @@ export function withModelOptions(command: Command): Command {
         "--webgpu <deno|dawn>",
         `the WebGPU under webgpu: Deno's built-in or Dawn (npm:webgpu; env ${WEBGPU_ENV})`,
         webgpuChoice,
-        Deno.env.get(WEBGPU_ENV) ?? "deno",
+        setting("QA_WEBGPU"),
       )
       .option(
         "--blas <auto|off|file>",
         `wasm's matrix products on a native BLAS through FFI: auto (OpenBLAS or Accelerate if ` +
           `present), off (our wasm SIMD kernels) or a CBLAS library file (env ${BLAS_ENV})`,
-        Deno.env.get(BLAS_ENV) ?? "auto",
+        setting("QA_BLAS"),
       )
       .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)"),
   );

@@ -17,12 +17,13 @@ import {
   topKIndices,
 } from "./mod.ts";
 import { codePointSlicer } from "../data/chars.ts";
+import { setting } from "../settings.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Golden parity: dev_postprocess.jsonl.gz from the Python reference.
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const SHARED = resolve(REPO, Deno.env.get("QA_SHARED") ?? "../shared");
+const SHARED = resolve(REPO, setting("QA_SHARED") ?? "../shared");
 const GOLDEN = join(SHARED, "golden/public");
 const CLS = 101;
 

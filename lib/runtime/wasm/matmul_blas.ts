@@ -1,11 +1,12 @@
 // Float32 products on a native BLAS (OpenBLAS, Apple's Accelerate), called through Deno's FFI on
 // the wasm backend's own heap: no copies, the library reads and writes the tensors where they lie.
 //
-// Our wasm SIMD products (matmul_kernel.ts) top out at what 128-bit vectors give, about 40 GFLOP/s on one
-// Zen 3 core; OpenBLAS's AVX2 kernels do about 70 on the same core. When the machine has one, the
+// Our wasm SIMD products (matmul_kernel.ts) top out at what 128-bit vectors give, about 40
+// GFLOP/s on one Zen 3 core; OpenBLAS's AVX2 kernels do about 70 on the same core. When the machine has one, the
 // wasm backend's BatchMatMul uses it ("auto"); otherwise, or with "off", our kernels run.
 // `QA_BLAS` (or `--blas`) chooses: auto, off, or a library file with `cblas_sgemm`.
 // The library runs in one thread: our parallelism is the gradient workers, one per core.
+import { setting } from "../../settings.ts";
 
 /** Environment variable read when no choice is passed: auto, off or a library file. */
 export const BLAS_ENV = "QA_BLAS";
@@ -78,7 +79,7 @@ let loaded: Blas | null = null;
 
 /** The current choice (what gradient workers are told to use). */
 export function blasChoice(): BlasChoice {
-  return choice ?? Deno.env.get(BLAS_ENV) ?? "auto";
+  return choice ?? setting("QA_BLAS");
 }
 
 /**

@@ -18,6 +18,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { sumRows } from "./column_sums_webgpu.ts";
 import { KeyedProgram } from "./keyed_program.ts";
 import type { WebGPUBackendLike } from "./webgpu_backend.ts";
+import { MATMUL_SHADERS, type MatMulShader, setting } from "../../settings.ts";
 
 /** Invocations per workgroup along the columns (x) and rows (y); outputs per invocation. */
 interface Tiling {
@@ -132,39 +133,15 @@ class MatMulProgram extends ProductProgram {
  * deep), "vec4" (each invocation's outputs side by side, read and summed as vec4, 16 deep), either
  * with "-prefetch" (the next tile's loads from storage issued before the products of this one, so
  * that their latency hides behind them), or "plain" for every product. QA_WEBGPU_MATMUL sets it
- * (the bench compares them on a GPU).
+ * (the bench compares them on a GPU); `MATMUL_SHADERS` lists them, for tests and the bench.
  */
-export type MatMulShader = "tiled" | "vec4" | "tiled-prefetch" | "vec4-prefetch" | "plain";
+export { MATMUL_SHADERS, type MatMulShader };
 
-/** Every shader, for tests and the bench. */
-export const MATMUL_SHADERS: MatMulShader[] = [
-  "tiled",
-  "vec4",
-  "tiled-prefetch",
-  "vec4-prefetch",
-  "plain",
-];
+let shader: MatMulShader | undefined;
 
-/** A setting from the environment; undefined when unset or not readable (no --allow-env). */
-function setting(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) return undefined;
-    throw e;
-  }
-}
-
-let shader: MatMulShader = (() => {
-  const chosen = setting("QA_WEBGPU_MATMUL") ?? "tiled-prefetch";
-  if (!(MATMUL_SHADERS as string[]).includes(chosen)) {
-    throw new Error(`QA_WEBGPU_MATMUL=${chosen}: expected one of ${MATMUL_SHADERS.join(", ")}`);
-  }
-  return chosen as MatMulShader;
-})();
-
-/** The shader the products that follow go through. */
+/** The shader the products that follow go through (QA_WEBGPU_MATMUL until one is chosen). */
 export function matMulShader(): MatMulShader {
+  shader ??= setting("QA_WEBGPU_MATMUL");
   return shader;
 }
 
@@ -216,11 +193,9 @@ const SPLIT_K_FROM = 2048;
  * 264) leaves its second wave nearly empty. On the H200, 1,056 against 264 took DistilBERT's
  * weight gradients from 28.3 to 22.6 ms a step (105 → 109 examples/s, twice each).
  */
-const SPLIT_FILL = (() => {
-  const fill = Number(setting("QA_WEBGPU_SPLIT_FILL") ?? 4 * TARGET_WORKGROUPS);
-  if (!(fill >= 1)) throw new Error("QA_WEBGPU_SPLIT_FILL: expected a number of workgroups");
-  return fill;
-})();
+function splitFill(): number {
+  return setting("QA_WEBGPU_SPLIT_FILL");
+}
 
 /**
  * The tile for an m × n × k product (batch products side by side), or null where the plain shader
@@ -233,7 +208,7 @@ export function tileFor(batch: number, m: number, n: number, k: number): TileSha
   let tn: 4 | 8 = n >= 128 ? 8 : 4;
   const workgroups = () => batch * Math.ceil(m / (16 * tm)) * Math.ceil(n / (16 * tn));
   if (batch === 1 && k >= SPLIT_K_FROM && workgroups() < TARGET_WORKGROUPS) {
-    const splits = Math.min(Math.ceil(SPLIT_FILL / workgroups()), Math.floor(k / 512));
+    const splits = Math.min(Math.ceil(splitFill() / workgroups()), Math.floor(k / 512));
     return { tm, tn, splits };
   }
   while (workgroups() < TARGET_WORKGROUPS && (tm === 8 || tn === 8)) {
@@ -248,8 +223,8 @@ class TiledMatMulProgram extends ProductProgram {
   uniforms = "M : i32, N : i32, K : i32, batchA : i32, batchB : i32, kPart : i32,";
   workgroupSize: [number, number, number] = [16, 16, 1];
 
-  readonly blocked = shader.startsWith("vec4");
-  readonly prefetch = shader.endsWith("-prefetch");
+  readonly blocked = matMulShader().startsWith("vec4");
+  readonly prefetch = matMulShader().endsWith("-prefetch");
 
   /**
    * `unrolled`: each tile's steps along k written out (what the GPU measurements were made with);

@@ -14,6 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { batchMatMulWebGPU } from "./matmul_webgpu.ts";
 import { sumWebGPU } from "./column_sums_webgpu.ts";
+import { setting } from "../../settings.ts";
 
 /** What `findAdapter` found. */
 export interface AdapterReport {
@@ -52,7 +53,7 @@ export function selectWebGPU(name: string): void {
 
 /** The WebGPU implementation this process uses (or will use). */
 export function webgpuImplementation(): WebGPUImplementation {
-  chosen ??= parseImplementation(Deno.env.get(WEBGPU_ENV) ?? "deno", WEBGPU_ENV);
+  chosen ??= setting("QA_WEBGPU");
   return chosen;
 }
 
