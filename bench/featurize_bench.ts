@@ -4,10 +4,11 @@ import { loadSquad } from "../lib/data/mod.ts";
 import { prepareTrainFeatures, prepareValidationFeatures } from "../lib/features/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
 import { sharedPath } from "../test/shared.ts";
+import { setting } from "../lib/settings.ts";
 
 const dataPath = sharedPath("data/squad/squad-v1.1-dev-articles-00-37.json");
 const tokenizerPath = sharedPath("models/distilbert-base-uncased-distilled-squad");
-const runs = Number(Deno.env.get("QA_BENCH_RUNS") ?? 3);
+const runs = setting("QA_BENCH_RUNS");
 
 const { examples } = await loadSquad(dataPath);
 const tokenizer = await QATokenizer.fromPretrained(tokenizerPath);

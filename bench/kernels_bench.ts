@@ -1,6 +1,6 @@
 /**
  * Timings of the wasm backend with its stock kernels ("before") and with ours ("after"; products
- * also on the machine's BLAS when it has one, lib/model/kernels/blas.ts):
+ * also on the machine's BLAS when it has one, lib/runtime/wasm/matmul_blas.ts):
  * the matmul shapes of BERT attention and feed-forward layers with each transpose, the embedding
  * gradient (UnsortedSegmentSum), and one BERT-base layer forward + backward at batch 8 × 128.
  *
@@ -10,15 +10,15 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/model/backend.ts";
-import { registerCustomKernels, selectBlas } from "../lib/model/kernels/mod.ts";
+import { initBackend } from "../lib/runtime/mod.ts";
+import { registerCustomKernels, selectBlas } from "../lib/runtime/wasm/mod.ts";
 import {
   BERT_BASE_LAYER,
   probeBatch,
   probeLoss,
   probeParams,
   type ProbeSizes,
-} from "../lib/model/kernels/probe.ts";
+} from "../test/probe_model.ts";
 import type { Product } from "./product.ts";
 import {
   bodyBuilder,
@@ -32,7 +32,7 @@ import {
   simd,
   store,
   V128,
-} from "../lib/model/kernels/wasm_emit.ts";
+} from "../lib/runtime/wasm/wasm_emit.ts";
 
 const quick = Deno.args.includes("--quick");
 

@@ -17,7 +17,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { initBackend } from "../lib/model/backend.ts";
+import { initBackend } from "../lib/runtime/mod.ts";
 import {
   forceTile,
   MATMUL_SHADERS,
@@ -26,14 +26,15 @@ import {
   tileFor,
   type TileShape,
   useMatMulShader,
-} from "../lib/model/kernels/matmul_webgpu.ts";
-import { findAdapter, WEBGPU_ENV, type WebGPUImplementation } from "../lib/model/webgpu.ts";
+} from "../lib/runtime/webgpu/matmul_webgpu.ts";
+import { findAdapter, type WebGPUImplementation } from "../lib/runtime/mod.ts";
 import type { Product } from "./product.ts";
+import { setting } from "../lib/settings.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    webgpu: { type: "string", default: Deno.env.get(WEBGPU_ENV) ?? "deno" },
+    webgpu: { type: "string", default: setting("QA_WEBGPU") },
     tokens: { type: "string", default: "6144" },
     hidden: { type: "string", default: "768" },
     runs: { type: "string", default: "5" },

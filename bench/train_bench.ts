@@ -2,7 +2,7 @@
 // peer's shapes (batch 16 × 384 random token ids):
 //   deno task bench:train [--shapes tiny,mini,distilbert] [--steps 2] [--threads 1]
 //     [--backend auto|wasm|cpu|webgpu] [--webgpu deno|dawn] [--blas auto|off|FILE]
-// On wasm the products run on the machine's OpenBLAS when it has one (lib/model/kernels/blas.ts);
+// On wasm the products run on the machine's OpenBLAS when it has one (lib/runtime/wasm/matmul_blas.ts);
 // then one more measurement in one thread has them on our own wasm SIMD kernels (`--blas off`),
 // and the table shows both.
 // With --backend webgpu ours runs on the GPU (no gradient workers, whole batches), and the table
@@ -17,9 +17,10 @@
 // `distilbert` takes minutes a step: it gets micro-batches of 2, one timed step after a short
 // warm-up, and the peer one step after its own warm-up step.
 import { parseArgs } from "node:util";
-import { BLAS_ENV, OUR_KERNELS } from "../lib/model/backend.ts";
+import { BLAS_ENV, OUR_KERNELS } from "../lib/runtime/mod.ts";
 import { sharedPath } from "../test/shared.ts";
 import type { Measurement } from "./train_measure.ts";
+import { setting } from "../lib/settings.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -34,11 +35,11 @@ const { values } = parseArgs({
     "micro-batch": { type: "string" },
     workers: { type: "string", default: String(navigator.hardwareConcurrency) },
     backend: { type: "string", default: "auto" },
-    webgpu: { type: "string", default: Deno.env.get("QA_WEBGPU") ?? "deno" },
-    blas: { type: "string", default: Deno.env.get(BLAS_ENV) ?? "auto" },
+    webgpu: { type: "string", default: setting("QA_WEBGPU") },
+    blas: { type: "string", default: setting("QA_BLAS") },
     "peer-python": {
       type: "string",
-      default: Deno.env.get("QA_PEER_PYTHON") ?? "/usr/bin/python3",
+      default: setting("QA_PEER_PYTHON"),
     },
     "peer-device": { type: "string", default: "cpu" },
   },

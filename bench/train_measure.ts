@@ -6,17 +6,13 @@
 // its time into GPU kernel time (timestamp queries) and the rest (host work, waiting).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { type BackendName, initBackend, onDevice, productsEngine } from "../lib/model/backend.ts";
-import {
-  findAdapter,
-  selectWebGPU,
-  WEBGPU_ENV,
-  webgpuImplementation,
-} from "../lib/model/webgpu.ts";
+import { type BackendName, initBackend, onDevice, productsEngine } from "../lib/runtime/mod.ts";
+import { findAdapter, selectWebGPU, webgpuImplementation } from "../lib/runtime/webgpu/webgpu.ts";
 import { deviceTrainStep } from "../lib/train/device_step.ts";
 import { parseConfig } from "../lib/model/config.ts";
 import { disposeBatch, type FeatureLike, QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { AdamW, GradientWorkers, microBatches, trainStep } from "../lib/train/mod.ts";
+import { setting } from "../lib/settings.ts";
 
 /** The peer's shapes: layers, hidden, heads, feed-forward width. */
 export const SHAPES: Record<string, [number, number, number, number]> = {
@@ -64,7 +60,7 @@ if (import.meta.main) {
       "micro-batch": { type: "string", default: "8" },
       workers: { type: "string", default: String(navigator.hardwareConcurrency) },
       backend: { type: "string", default: "auto" },
-      webgpu: { type: "string", default: Deno.env.get(WEBGPU_ENV) ?? "deno" },
+      webgpu: { type: "string", default: setting("QA_WEBGPU") },
     },
   });
   const batch = Number(values.batch);

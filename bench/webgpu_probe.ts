@@ -4,18 +4,18 @@
 // A training step of DistilBERT makes ~1,500 dispatches and one read (the loss and the norm).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { initBackend } from "../lib/model/backend.ts";
+import { initBackend } from "../lib/runtime/mod.ts";
 import {
   findAdapter,
   selectWebGPU,
-  WEBGPU_ENV,
   type WebGPUImplementation,
-} from "../lib/model/webgpu.ts";
+} from "../lib/runtime/webgpu/webgpu.ts";
+import { setting } from "../lib/settings.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    webgpu: { type: "string", default: Deno.env.get(WEBGPU_ENV) ?? "deno" },
+    webgpu: { type: "string", default: setting("QA_WEBGPU") },
     reads: { type: "string", default: "20" },
     dispatches: { type: "string", default: "2000" },
   },

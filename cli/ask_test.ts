@@ -4,7 +4,7 @@ import { assert, assertEquals } from "../test/assert.ts";
 import { qa } from "../test/cli.ts";
 import { markerModel, smallConfig } from "../test/marker_model.ts";
 import { sharedPath } from "../test/shared.ts";
-import { initBackend } from "../lib/model/backend.ts";
+import { initBackend } from "../lib/runtime/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
 
 const TINY = sharedPath("golden/models/tiny-distilbert-init");

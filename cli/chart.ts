@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { chartFormat, lossChart, readTrainLog, saveChart } from "../lib/views/mod.ts";
+import { lossChart } from "../lib/views/loss_chart.ts";
+import { chartFormat, saveChart } from "../lib/views/save.ts";
+import { readTrainLog } from "../lib/views/train_log.ts";
 import { positiveNumber } from "./model_args.ts";
 
 interface ChartArgs {

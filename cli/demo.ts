@@ -8,25 +8,26 @@
 //   QA_EPOCHS=3 deno task demo
 // QA_MODEL takes a folder too (e.g. the reference run's init, ../shared/models/qa-distilbert-small-init).
 import { fileURLToPath } from "node:url";
-import { loadSquad, showRandomElements } from "../lib/data/mod.ts";
+import { loadSquad } from "../lib/data/mod.ts";
 import { prepareTrainFeatures } from "../lib/features/mod.ts";
-import { describeBackend, initBackend } from "../lib/model/backend.ts";
+import { describeBackend, initBackend } from "../lib/runtime/mod.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { answerQuestion, predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
+import { showRandomElements } from "../lib/views/mod.ts";
 import { defaultArguments, Trainer } from "../lib/train/mod.ts";
 import { runMain } from "./main.ts";
 import { trainingBar } from "./progress.ts";
+import { setting } from "../lib/settings.ts";
 
-const env = (name: string, fallback: string) => Deno.env.get(name) ?? fallback;
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const modelName = env("QA_MODEL", here("../presets/qa-distilbert-small"));
-const trainSource = env("QA_TRAIN", here("../data/squad-v1.1-sample.json"));
-const evalSource = env("QA_EVAL", here("../data/squad-v2.0-sample.json"));
-const output = env("QA_OUTPUT", here("../models/demo"));
+const modelName = setting("QA_MODEL") ?? here("../presets/qa-distilbert-small");
+const trainSource = setting("QA_TRAIN") ?? here("../data/squad-v1.1-sample.json");
+const evalSource = setting("QA_EVAL") ?? here("../data/squad-v2.0-sample.json");
+const output = setting("QA_OUTPUT") ?? here("../models/demo");
 
 async function main(): Promise<void> {
-  const backend = await initBackend(env("QA_BACKEND", "auto") as "auto");
+  const backend = await initBackend(setting("QA_BACKEND"));
   console.log(`backend: ${describeBackend(backend)}`);
 
   console.log(`1. data: train ${trainSource}, evaluate ${evalSource}`);
@@ -57,9 +58,9 @@ async function main(): Promise<void> {
 
   const args = {
     ...defaultArguments(output),
-    epochs: Number(env("QA_EPOCHS", "3")),
-    batchSize: Number(env("QA_BATCH_SIZE", "16")),
-    learningRate: Number(env("QA_LR", "5e-4")),
+    epochs: setting("QA_EPOCHS"),
+    batchSize: setting("QA_BATCH_SIZE"),
+    learningRate: setting("QA_LR"),
     loggingSteps: 5,
     workers: backend === "wasm" ? navigator.hardwareConcurrency : 1,
   };

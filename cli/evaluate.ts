@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { loadSquad, readText } from "../lib/data/mod.ts";
 import { evaluateSquad, scoreBreakdown } from "../lib/metric/mod.ts";
-import { metricBreakdown, saveChart } from "../lib/views/mod.ts";
+import { metricBreakdown } from "../lib/views/breakdown_view.ts";
+import { saveChart } from "../lib/views/save.ts";
 
 interface EvaluateArgs {
   data: string;

@@ -1,5 +1,6 @@
 // How every command-line program ends on an error: one line, exit code 1, no stack trace —
 // unless QA_DEBUG=1 asks for it.
+import { setting } from "../lib/settings.ts";
 
 /** The variable that makes `runMain` print the stack of every error. */
 export const DEBUG_ENV = "QA_DEBUG";
@@ -10,10 +11,12 @@ export const DEBUG_ENV = "QA_DEBUG";
  * QA_DEBUG=1 the stack is printed as well.
  */
 export async function runMain(main: () => Promise<void>): Promise<void> {
+  let debug = false;
   try {
+    debug = setting("QA_DEBUG"); // a bad value is reported as any error
     await main();
   } catch (e) {
-    console.error(errorReport(e, Deno.env.get(DEBUG_ENV) === "1"));
+    console.error(errorReport(e, debug));
     Deno.exit(1);
   }
 }

@@ -1,14 +1,15 @@
 import type { Command } from "commander";
 import { join } from "node:path";
-import { checkpointFolder, isConfigOnlyFolder } from "../lib/model/checkpoint.ts";
+import { checkpointFolder, isConfigOnlyFolder } from "../lib/model/io/checkpoint.ts";
 import { readConfig } from "../lib/model/config.ts";
-import { BLAS_ENV, describeBackend, initBackend } from "../lib/model/backend.ts";
-import { WEBGPU_ENV, type WebGPUImplementation } from "../lib/model/webgpu.ts";
+import { BLAS_ENV, describeBackend, initBackend } from "../lib/runtime/mod.ts";
+import { WEBGPU_ENV, type WebGPUImplementation } from "../lib/runtime/mod.ts";
 import { positiveInt } from "./report.ts";
+import { setting } from "../lib/settings.ts";
 
 /** Options every model command shares. */
 export interface ModelArgs {
-  backend: "auto" | "wasm" | "cpu" | "node" | "webgpu";
+  backend: "auto" | "wasm" | "cpu" | "webgpu";
   /** Which WebGPU runs the webgpu backend: Deno's or Dawn's. */
   webgpu: WebGPUImplementation;
   /** Where wasm's matrix products run: auto, off or a CBLAS library file. */
@@ -45,13 +46,13 @@ export function withModelOptions(command: Command): Command {
         "--webgpu <deno|dawn>",
         `the WebGPU under webgpu: Deno's built-in or Dawn (npm:webgpu; env ${WEBGPU_ENV})`,
         webgpuChoice,
-        Deno.env.get(WEBGPU_ENV) ?? "deno",
+        setting("QA_WEBGPU"),
       )
       .option(
         "--blas <auto|off|file>",
         `wasm's matrix products on a native BLAS through FFI: auto (OpenBLAS or Accelerate if ` +
           `present), off (our wasm SIMD kernels) or a CBLAS library file (env ${BLAS_ENV})`,
-        Deno.env.get(BLAS_ENV) ?? "auto",
+        setting("QA_BLAS"),
       )
       .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)"),
   );

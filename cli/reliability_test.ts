@@ -5,7 +5,7 @@ import { qa } from "../test/cli.ts";
 import { sharedPath } from "../test/shared.ts";
 import { measurePeak } from "../test/peak_rss.ts";
 import { withTmpfs } from "../test/tmpfs.ts";
-import { readCheckpoint, writeCheckpoint } from "../lib/model/checkpoint.ts";
+import { readCheckpoint, writeCheckpoint } from "../lib/model/io/checkpoint.ts";
 
 const TINY = sharedPath("golden/models/tiny-distilbert-init");
 const SAMPLE = new URL("../data/squad-v1.1-train-sample5-allennlp.json", import.meta.url).pathname;

@@ -2,6 +2,7 @@
 // their cell and traceback, outputs found by mime type, cell and text.
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setting } from "../lib/settings.ts";
 
 /** A Jupyter notebook (nbformat 4), as much of it as the checks read. */
 export interface Notebook {
@@ -76,7 +77,7 @@ export async function notebookPaths(): Promise<string[]> {
 
 /** Where executed copies go: `$QA_NOTEBOOK_OUT`, else `build/notebooks` in the repository. */
 export function executedRoot(): string {
-  return resolve(Deno.env.get("QA_NOTEBOOK_OUT") ?? join(REPO_ROOT, "build/notebooks"));
+  return resolve(setting("QA_NOTEBOOK_OUT") ?? join(REPO_ROOT, "build/notebooks"));
 }
 
 /** The repository-relative path of `notebook` (relative to the repository root or absolute). */

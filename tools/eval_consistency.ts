@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { loadSquad } from "../lib/data/mod.ts";
 import { prepareTrainFeatures } from "../lib/features/mod.ts";
-import { type BackendName, initBackend } from "../lib/model/backend.ts";
+import { type BackendName, initBackend } from "../lib/runtime/mod.ts";
 import { QuestionAnsweringModel } from "../lib/model/mod.ts";
 import { predictDataset, scorePredictions } from "../lib/pipeline/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";

@@ -13,11 +13,12 @@ import {
   REPO_ROOT,
   repoRelative,
 } from "../test/notebook.ts";
+import { setting } from "../lib/settings.ts";
 
 /** Seconds one cell may run (nbclient's timeout; it interrupts the kernel and stops the notebook). */
-const CELL_TIMEOUT_S = Number(Deno.env.get("QA_NOTEBOOK_CELL_TIMEOUT") ?? 900);
+const CELL_TIMEOUT_S = setting("QA_NOTEBOOK_CELL_TIMEOUT");
 /** Seconds a whole notebook may run before nbconvert is interrupted. */
-const NOTEBOOK_TIMEOUT_S = Number(Deno.env.get("QA_NOTEBOOK_TIMEOUT") ?? 1800);
+const NOTEBOOK_TIMEOUT_S = setting("QA_NOTEBOOK_TIMEOUT");
 const KERNEL = "deno";
 
 async function main(args: string[]): Promise<void> {

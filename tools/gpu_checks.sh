@@ -81,12 +81,12 @@ cat "$out/summary.txt"
 
 case "$what" in
 tests)
-  step 150 tests deno test -A lib/model/webgpu_test.ts lib/train/trainer_webgpu_test.ts \
-    lib/model/dawn_test.ts lib/model/kernels/matmul_webgpu_test.ts \
-    lib/model/kernels/adamw_webgpu_test.ts lib/model/kernels/masked_softmax_test.ts \
-    lib/model/kernels/bias_gelu_test.ts lib/model/kernels/residual_layer_norm_test.ts \
-    lib/model/kernels/dropout_webgpu_test.ts lib/model/kernels/column_sums_webgpu_test.ts \
-    lib/model/kernels/squared_sum_webgpu_test.ts
+  step 150 tests deno test -A lib/runtime/webgpu/webgpu_test.ts lib/train/trainer_webgpu_test.ts \
+    lib/model/webgpu_test.ts lib/model/dawn_test.ts lib/runtime/webgpu/matmul_webgpu_test.ts \
+    lib/runtime/webgpu/adamw_webgpu_test.ts lib/runtime/fused/masked_softmax_test.ts \
+    lib/runtime/fused/bias_gelu_test.ts lib/runtime/fused/residual_layer_norm_test.ts \
+    lib/runtime/webgpu/dropout_webgpu_test.ts lib/runtime/webgpu/column_sums_webgpu_test.ts \
+    lib/runtime/webgpu/squared_sum_webgpu_test.ts
   bench_for 5
   step 110 bench-deno "${bench[@]}" --webgpu deno
   step 110 bench-vec4 env QA_WEBGPU_MATMUL=vec4-prefetch "${bench[@]}" --webgpu deno
@@ -107,7 +107,7 @@ tests)
   ;;
 reference)
   # Our matmul shaders and their speed first (quick), then the reference run.
-  step 90 matmul-test deno test -A lib/model/kernels/matmul_webgpu_test.ts
+  step 90 matmul-test deno test -A lib/runtime/webgpu/matmul_webgpu_test.ts
   bench_for 5
   step 110 bench-tiled "${bench[@]}" --webgpu deno
   reference_run
@@ -130,7 +130,7 @@ tiles)
 speed)
   # The default shaders against a variant (QA_GPU_VARIANT, env assignments), twice each, 20 steps
   # a figure; the reference run; the tile candidates last, so that a slow end costs only them.
-  step 60 matmul-test deno test -A lib/model/kernels/matmul_webgpu_test.ts
+  step 60 matmul-test deno test -A lib/runtime/webgpu/matmul_webgpu_test.ts
   bench_for 20
   variant=${QA_GPU_VARIANT:-QA_WEBGPU_MATMUL=vec4-prefetch}
   for _ in 1 2; do

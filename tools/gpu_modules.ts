@@ -1,7 +1,7 @@
 // Prints the node_modules/.deno folders (one a line, relative to node_modules/) that the given
 // entry points load on Linux x64: the npm packages of their module graphs and those packages'
 // dependencies, without other systems' native builds. tools/gpu_pack.sh packs these.
-//   deno run -A tools/gpu_modules.ts bench/train_bench.ts lib/model/webgpu_test.ts ...
+//   deno run -A tools/gpu_modules.ts bench/train_bench.ts lib/runtime/webgpu/webgpu_test.ts ...
 
 /** What `deno info --json` says of a graph. */
 interface GraphInfo {

@@ -6,8 +6,8 @@
 #                           brings the ICD, so no Mesa)
 #   node_modules.tar.xz     the npm packages the profile's entry points load (tools/gpu_modules.ts),
 #                           for Linux x64 glibc, without source maps, browser bundles or other
-#                           platforms' builds; nodejs-polars' 115 MB native library is replaced by
-#                           tools/gpu_polars_stub.cjs (imported, never used)
+#                           platforms' builds (none of the entry points loads nodejs-polars: the
+#                           examples' DataFrame view is in lib/views/display.ts, which they skip)
 #   shared.tar.xz           the files of ../shared the profile's commands read (QA_SHARED there)
 #   profile                 the profile's name, which tools/gpu_run.sh prints
 # Two profiles, as both do not fit in 64 MiB together:
@@ -25,12 +25,13 @@ readonly PROFILE=${1:-tests}
 case "$PROFILE" in
 tests)
   # What the GPU machine runs: the bench, qa (train/predict/ask), the webgpu and Dawn tests.
-  ENTRIES=(bench/train_bench.ts bench/train_measure.ts cli/qa.ts lib/model/webgpu_test.ts
-    lib/model/dawn_test.ts lib/train/trainer_webgpu_test.ts lib/model/kernels/matmul_webgpu_test.ts
-    lib/model/kernels/adamw_webgpu_test.ts lib/model/kernels/masked_softmax_test.ts
-    lib/model/kernels/bias_gelu_test.ts lib/model/kernels/residual_layer_norm_test.ts
-    lib/model/kernels/dropout_webgpu_test.ts lib/model/kernels/column_sums_webgpu_test.ts
-    lib/model/kernels/squared_sum_webgpu_test.ts bench/webgpu_probe.ts)
+  ENTRIES=(bench/train_bench.ts bench/train_measure.ts cli/qa.ts lib/runtime/webgpu/webgpu_test.ts
+    lib/model/webgpu_test.ts
+    lib/model/dawn_test.ts lib/train/trainer_webgpu_test.ts lib/runtime/webgpu/matmul_webgpu_test.ts
+    lib/runtime/webgpu/adamw_webgpu_test.ts lib/runtime/fused/masked_softmax_test.ts
+    lib/runtime/fused/bias_gelu_test.ts lib/runtime/fused/residual_layer_norm_test.ts
+    lib/runtime/webgpu/dropout_webgpu_test.ts lib/runtime/webgpu/column_sums_webgpu_test.ts
+    lib/runtime/webgpu/squared_sum_webgpu_test.ts bench/webgpu_probe.ts)
   SHARED_FILES=(golden/public/tiny-distilbert-golden.json
     golden/public/train_features.jsonl.gz golden/models/tiny-distilbert-init
     golden/public/tiny-distilbert-after5 peer/torch_qa_bench.py
@@ -39,7 +40,7 @@ tests)
   ;;
 reference)
   ENTRIES=(cli/qa.ts bench/train_bench.ts bench/train_measure.ts
-    lib/model/kernels/matmul_webgpu_test.ts tools/eval_consistency.ts bench/matmul_tiles.ts)
+    lib/runtime/webgpu/matmul_webgpu_test.ts tools/eval_consistency.ts bench/matmul_tiles.ts)
   SHARED_FILES=(models/qa-distilbert-small-init data/squad/squad-v1.1-dev-articles-00-37.json
     data/squad/squad-v2.0-dev-first5articles.json peer/torch_qa_bench.py)
   DAWN=no
@@ -96,10 +97,6 @@ rm -rf "$work"/nm/.deno/webgpu@*/node_modules/webgpu/dist/{darwin-*,linux-arm64,
 # The package stays (the graph names it), its addon goes: --webgpu dawn then fails to load it.
 [ "$DAWN" = yes ] || rm "$work"/nm/.deno/webgpu@*/node_modules/webgpu/dist/linux-x64/dawn.node
 find "$work/nm/.deno" -path '*-musl@*' -name '*.node' -delete # installed, never loaded on glibc
-polars=$(echo "$work"/nm/.deno/nodejs-polars-linux-x64-gnu@*/node_modules/nodejs-polars-linux-x64-gnu)
-rm "$polars"/*.node
-cp tools/gpu_polars_stub.cjs "$polars/stub.cjs"
-sed -i -E 's/"main": *"[^"]*"/"main": "stub.cjs"/' "$polars/package.json"
 echo "$PROFILE $(git rev-parse HEAD) $(date -u +%FT%TZ)" |
   tee "$out/.stamp" >"$work/nm/.deno/.qa-gpu-pack"
 tar -C "$work/nm" -cf - . | xz -T1 -6 >"$out/node_modules.tar.xz"

@@ -5,11 +5,11 @@
 //   deno run -A tools/parity_figures.ts
 import { readGolden } from "../test/golden.ts";
 import { sharedPath } from "../test/shared.ts";
-import { PRODUCT_ENGINES } from "../test/product_engines.ts";
+import { PRODUCT_ENGINES } from "../test/matmul_engines.ts";
 import { AdamW, linearSchedule, trainStep } from "../lib/train/mod.ts";
-import { initBackend, productsEngine } from "../lib/model/backend.ts";
-import { readWeights } from "../lib/model/checkpoint.ts";
-import { selectBlas } from "../lib/model/kernels/mod.ts";
+import { initBackend, productsEngine } from "../lib/runtime/mod.ts";
+import { readWeights } from "../lib/model/io/checkpoint.ts";
+import { selectBlas } from "../lib/runtime/wasm/mod.ts";
 import {
   disposeBatch,
   type FeatureLike,

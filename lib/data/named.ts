@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { cachedDownload, cacheDir, type DownloadOptions } from "../hub/mod.ts";
+import { setting } from "../settings.ts";
 
 /** Where the official SQuAD files live; `QA_SQUAD_BASE_URL` overrides it (a mirror, a test server). */
 export function squadBaseUrl(): string {
-  return Deno.env.get("QA_SQUAD_BASE_URL") ?? "https://rajpurkar.github.io/SQuAD-explorer/dataset";
+  return setting("QA_SQUAD_BASE_URL");
 }
 
 /** The official files behind the dataset names the tutorial uses (`load_dataset("squad")`). */

@@ -1,4 +1,5 @@
 import { fetchWithRetries, type HttpOptions } from "../hub/mod.ts";
+import { setting } from "../settings.ts";
 
 /** True when `source` is an http(s) URL rather than a path. */
 export function isUrl(source: string): boolean {
@@ -13,14 +14,7 @@ export function isUrl(source: string): boolean {
 let maxInputBytes: number | undefined;
 
 function inputCap(): number {
-  if (maxInputBytes !== undefined) return maxInputBytes;
-  const text = Deno.env.get("QA_MAX_INPUT_MB");
-  if (text === undefined) return 256 * (1 << 20);
-  const mb = Number(text);
-  if (text.trim() === "" || !(mb > 0) || !Number.isFinite(mb)) {
-    throw new Error(`QA_MAX_INPUT_MB must be a positive number, got ${JSON.stringify(text)}`);
-  }
-  return mb * (1 << 20);
+  return (maxInputBytes ?? setting("QA_MAX_INPUT_MB") * (1 << 20));
 }
 
 /** Sets the most bytes a text input may hold once gunzipped (`--max-input-mb`). */

@@ -3,6 +3,7 @@ import { sharedPath } from "../../test/shared.ts";
 import { codePointLength, codePointSlicer, pythonLstrip } from "./chars.ts";
 import { loadSquad, parseSquad } from "./squad.ts";
 import { DataError } from "./types.ts";
+import { rereadSettings } from "../settings.ts";
 
 const V1_POOL = sharedPath("data/squad/squad-v1.1-dev-articles-00-37.json");
 
@@ -126,6 +127,7 @@ Deno.test("named datasets say what to download and where when offline", async ()
   const cache = await Deno.makeTempDir();
   Deno.env.set("QA_CACHE", cache);
   Deno.env.set("QA_SQUAD_BASE_URL", "http://127.0.0.1:9/dataset");
+  rereadSettings();
   try {
     const error = await assertRejects(() => loadSquad("squad_v2:validation"));
     assert((error as Error).message.includes("http://127.0.0.1:9/dataset/dev-v2.0.json"));
@@ -133,6 +135,7 @@ Deno.test("named datasets say what to download and where when offline", async ()
   } finally {
     Deno.env.delete("QA_CACHE");
     Deno.env.delete("QA_SQUAD_BASE_URL");
+    rereadSettings();
   }
 });
 

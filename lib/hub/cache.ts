@@ -1,11 +1,12 @@
 import { basename, dirname, join } from "node:path";
 import { syncFolder, writeAll } from "../fs/mod.ts";
+import { setting } from "../settings.ts";
 import { type Progress, progressBar } from "../views/progress.ts";
 import { fetchWithRetries, type HttpOptions } from "./http.ts";
 
 /** Where downloads are kept: `$QA_CACHE`, else `$XDG_CACHE_HOME/qa-finetune`, else `~/.cache/qa-finetune`. */
 export function cacheDir(): string {
-  const explicit = Deno.env.get("QA_CACHE");
+  const explicit = setting("QA_CACHE");
   if (explicit) return explicit;
   const base = Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? ".", ".cache");
   return join(base, "qa-finetune");

@@ -1,6 +1,7 @@
 // HTTP GET that never hangs: a time limit on the response headers, one on each wait for body
 // bytes, and a bounded number of retries with back-off for failures that may pass (5xx, 429, a
 // reset or refused connection, a timeout). Every error names the URL.
+import { setting } from "../settings.ts";
 
 /** Time limits and retries of a download. */
 export interface HttpOptions {
@@ -20,24 +21,14 @@ export interface HttpOptions {
 /** A failure worth another try: a 5xx or 429 answer, a network error, a timeout. */
 class TransientError extends Error {}
 
-// The defaults, each overridable from the environment (QA_HTTP_CONNECT_TIMEOUT_S...).
+// The defaults, each overridable from the environment (lib/settings.ts).
 function defaults(): Required<HttpOptions> {
   return {
-    connectTimeoutMs: 1000 * fromEnv("QA_HTTP_CONNECT_TIMEOUT_S", 30),
-    readTimeoutMs: 1000 * fromEnv("QA_HTTP_READ_TIMEOUT_S", 60),
-    retries: Math.floor(fromEnv("QA_HTTP_RETRIES", 3)),
+    connectTimeoutMs: 1000 * setting("QA_HTTP_CONNECT_TIMEOUT_S"),
+    readTimeoutMs: 1000 * setting("QA_HTTP_READ_TIMEOUT_S"),
+    retries: setting("QA_HTTP_RETRIES"),
     backoffMs: 1_000,
   };
-}
-
-function fromEnv(name: string, fallback: number): number {
-  const text = Deno.env.get(name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === "" || !(value >= 0) || !Number.isFinite(value)) {
-    throw new Error(`${name} must be a number ≥ 0, got ${JSON.stringify(text)}`);
-  }
-  return value;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { assert, assertEquals, assertRejects } from "../../test/assert.ts";
 import { sharedPath } from "../../test/shared.ts";
 import { readText } from "../data/read.ts";
-import { readCheckpoint } from "../model/checkpoint.ts";
+import { readCheckpoint } from "../model/io/checkpoint.ts";
 import { loadSquad } from "../data/squad.ts";
 import { cachedDownload, downloadFile } from "./cache.ts";
 import { fetchWithRetries, type HttpOptions } from "./http.ts";

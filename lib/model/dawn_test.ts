@@ -10,9 +10,10 @@ import { globals } from "webgpu";
 import { assert, assertEquals } from "../../test/assert.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
-import { initBackend } from "./backend.ts";
+import { initBackend } from "../runtime/mod.ts";
 import { predictLogits, QuestionAnsweringModel } from "./mod.ts";
-import { findAdapter, selectWebGPU, webgpuImplementation } from "./webgpu.ts";
+import { findAdapter, selectWebGPU, webgpuImplementation } from "../runtime/mod.ts";
+import { setting } from "../settings.ts";
 
 const CHILD = "QA_DAWN_CHILD";
 
@@ -27,7 +28,7 @@ interface DawnReport {
   endError: number;
 }
 
-if (Deno.env.get(CHILD) === "1") console.log(JSON.stringify(await measure()));
+if (setting("QA_DAWN_CHILD")) console.log(JSON.stringify(await measure()));
 
 async function measure(): Promise<DawnReport | { error: string }> {
   try {

@@ -6,8 +6,8 @@ import { loadSquad } from "../data/mod.ts";
 import { prepareTrainFeatures } from "../features/mod.ts";
 import { QATokenizer } from "../tokenizer/mod.ts";
 import { defaultArguments, type LogEntry, Trainer } from "../train/mod.ts";
-import { initBackend } from "./backend.ts";
-import { weightsToSafetensors } from "./checkpoint.ts";
+import { initBackend } from "../runtime/mod.ts";
+import { weightsToSafetensors } from "./io/checkpoint.ts";
 import { QuestionAnsweringModel, readConfig } from "./mod.ts";
 
 await initBackend("auto");

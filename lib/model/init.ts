@@ -1,6 +1,6 @@
 // Fresh weights the way transformers initialises DistilBERT and BERT (`_init_weights`), computed on
 // the host from our own seeded generator, so that one seed gives the same bytes everywhere.
-import type { Weight, WeightMap } from "./checkpoint.ts";
+import type { Weight, WeightMap } from "./io/checkpoint.ts";
 import type { ModelConfig } from "./config.ts";
 import { parameterShapes } from "./encoders.ts";
 import { hashString, standardNormal, uniform53, xoshiro128 } from "./gaussian.ts";

@@ -1,7 +1,7 @@
 // Fresh weights follow transformers' `_init_weights`, tensor by tensor, and one seed gives the
 // same bytes everywhere.
 import { assert, assertEquals } from "../../test/assert.ts";
-import { weightsToSafetensors } from "./checkpoint.ts";
+import { weightsToSafetensors } from "./io/checkpoint.ts";
 import { parseConfig, readConfig } from "./config.ts";
 import { parameterShapes } from "./encoders.ts";
 import { initialWeight, initialWeights, sinusoidalPositions } from "./init.ts";

@@ -1,10 +1,15 @@
 // The building blocks of BERT-family encoders, as pure functions of tensors and named weights.
 // Weights keep PyTorch's layout (a Linear's weight is [out, in]) so checkpoints load as they are.
 import * as tf from "@tensorflow/tfjs";
-import { biasGelu } from "./kernels/bias_gelu.ts";
-import { dropout as fastDropout } from "./kernels/dropout.ts";
-import { maskedSoftmax } from "./kernels/masked_softmax.ts";
-import { residualLayerNorm as fusedLayerNorm } from "./kernels/residual_layer_norm.ts";
+import {
+  additiveMask,
+  biasGelu,
+  dropout as fastDropout,
+  maskedSoftmax,
+  residualLayerNorm as fusedLayerNorm,
+} from "../runtime/mod.ts";
+
+export { additiveMask };
 
 /** Named weights of a model, under Hugging Face's parameter names. */
 export type Weights = Map<string, tf.Variable>;
@@ -121,13 +126,6 @@ export function embed(ids: tf.Tensor, table: tf.Tensor, paddingIdx?: number): tf
     }) as unknown as Parameters<typeof tf.customGrad>[0],
   ) as unknown as (t: tf.Tensor, i: tf.Tensor) => tf.Tensor;
   return lookup(table, indices);
-}
-
-/** The additive attention mask: 0 where attended, the float32 minimum where padded (as HF). */
-export function additiveMask(attentionMask: tf.Tensor): tf.Tensor {
-  const [batch, length] = attentionMask.shape;
-  const blocked = tf.scalar(1).sub(attentionMask.toFloat());
-  return blocked.mul(-3.4028234663852886e38).reshape([batch, 1, 1, length]);
 }
 
 /** Names of the four projections of one attention block. */

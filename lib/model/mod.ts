@@ -9,5 +9,5 @@ export { disposeBatch, type FeatureLike, inputsOf, labelsOf } from "./batch.ts";
 export type { ModelConfig } from "./config.ts";
 export { parseConfig, readConfig } from "./config.ts";
 export { readValues, updateValues } from "./values.ts";
-export { isConfigOnlyFolder, readCheckpoint } from "./checkpoint.ts";
-export { seedDropout } from "./kernels/dropout.ts";
+export { isConfigOnlyFolder, readCheckpoint } from "./io/checkpoint.ts";
+export { seedDropout } from "../runtime/mod.ts";

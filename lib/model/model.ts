@@ -7,7 +7,7 @@ import {
   readCheckpoint,
   type WeightMap,
   writeCheckpoint,
-} from "./checkpoint.ts";
+} from "./io/checkpoint.ts";
 import { type ModelConfig, readConfig } from "./config.ts";
 import { type EncoderInputs, parameterShapes } from "./encoders.ts";
 import { DEFAULT_SEED, initialWeight, initialWeights } from "./init.ts";

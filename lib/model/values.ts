@@ -2,7 +2,7 @@
 // wasm backend a float32 tensor's values are a stretch of the wasm heap, which JavaScript can read
 // (and, for a variable nothing else shares, write) in place. Elsewhere these fall back to copies.
 import * as tf from "@tensorflow/tfjs";
-import type { WasmBackend } from "./kernels/wasm_internals.ts";
+import type { WasmBackend } from "../runtime/wasm/wasm_internals.ts";
 
 interface SharingBackend {
   refCount(dataId: unknown): number;

@@ -1,6 +1,6 @@
 import { assertEquals } from "../../test/assert.ts";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "./backend.ts";
+import { initBackend } from "../runtime/mod.ts";
 import { readValues, updateValues } from "./values.ts";
 
 for (const backend of ["wasm", "cpu"] as const) {

@@ -2,7 +2,7 @@ import { assert, assertClose, assertEquals, assertRejects } from "../../test/ass
 import { markerModel, smallConfig } from "../../test/marker_model.ts";
 import { sharedPath } from "../../test/shared.ts";
 import { prepareValidationFeatures, type ValidationFeature } from "../features/mod.ts";
-import { initBackend } from "../model/backend.ts";
+import { initBackend } from "../runtime/mod.ts";
 import { predictLogits, QuestionAnsweringModel } from "../model/mod.ts";
 import { QATokenizer } from "../tokenizer/mod.ts";
 import {

@@ -1,6 +1,6 @@
 // A model and its tokenizer behind one call, like transformers' pipeline("question-answering").
 import * as tf from "@tensorflow/tfjs";
-import { type BackendName, initBackend } from "../model/backend.ts";
+import { type BackendName, initBackend } from "../runtime/mod.ts";
 import { QuestionAnsweringModel } from "../model/mod.ts";
 import { QATokenizer } from "../tokenizer/mod.ts";
 import type { Answer } from "./answers.ts";

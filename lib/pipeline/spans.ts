@@ -3,6 +3,7 @@
 // tokens and [CLS], then a span scores P(start) × P(end) and "no answer" P(cls) × P(cls); the
 // window proposes its `candidates` best spans.
 import type { Offset } from "../features/mod.ts";
+import { softmax } from "../postprocess/mod.ts";
 
 /** A span one window proposes, by token index in the window. */
 export interface WindowSpan {
@@ -61,17 +62,7 @@ export function decodeWindow(
   return { spans: spans.slice(0, limits.candidates), nullScore: start[cls] * end[cls] };
 }
 
-// Softmax in float64 over all positions, those outside `keep` set to MASKED first.
-function softmaxWhere(logits: ArrayLike<number>, keep: (k: number) => boolean): Float64Array {
-  const out = new Float64Array(logits.length);
-  let max = -Infinity;
-  for (let k = 0; k < logits.length; k++) {
-    out[k] = keep(k) ? logits[k] : MASKED;
-    if (Number.isNaN(out[k])) throw new RangeError(`logit ${k} is NaN`);
-    max = Math.max(max, out[k]);
-  }
-  let sum = 0;
-  for (let k = 0; k < out.length; k++) sum += out[k] = Math.exp(out[k] - max);
-  for (let k = 0; k < out.length; k++) out[k] /= sum;
-  return out;
+// Softmax (float64) over all positions, those outside `keep` set to MASKED first.
+function softmaxWhere(logits: ArrayLike<number>, keep: (k: number) => boolean): number[] {
+  return softmax(Array.from(logits, (v, k) => keep(k) ? v : MASKED));
 }

@@ -3,7 +3,6 @@ export {
   type Candidate,
   clsIndex,
   featureCandidates,
-  featureNullScore,
   rankCandidates,
   type SpanLimits,
   topKIndices,

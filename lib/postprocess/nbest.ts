@@ -59,17 +59,6 @@ export function clsIndex(feature: ValidationFeature, clsTokenId: number): number
   return i;
 }
 
-/** A feature's "no answer" score: start logit plus end logit at its `[CLS]` token. */
-export function featureNullScore(
-  feature: ValidationFeature,
-  start: ArrayLike<number>,
-  end: ArrayLike<number>,
-  clsTokenId: number,
-): number {
-  const cls = clsIndex(feature, clsTokenId);
-  return start[cls] + end[cls];
-}
-
 /**
  * The spans one feature proposes, in the tutorial's order (start rank, then end rank).
  *

@@ -18,12 +18,13 @@ import {
 } from "./mod.ts";
 import { codePointSlicer } from "../data/chars.ts";
 import { readFeaturesWithLogits } from "./read.ts";
+import { setting } from "../settings.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Golden parity: dev_postprocess.jsonl.gz from the Python reference.
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const SHARED = resolve(REPO, Deno.env.get("QA_SHARED") ?? "../shared");
+const SHARED = resolve(REPO, setting("QA_SHARED") ?? "../shared");
 const GOLDEN = join(SHARED, "golden/public");
 const CLS = 101;
 
@@ -64,7 +65,7 @@ function runGolden(): QaPrediction[] {
     features,
     features.map((f) => f.start_logits),
     features.map((f) => f.end_logits),
-    { nBestSize: 20, maxAnswerLength: 30, clsTokenId: CLS, versionTwoWithNegative: true },
+    { nBestSize: 20, maxAnswerLength: 30, clsTokenId: CLS },
   );
 }
 

@@ -12,8 +12,6 @@ export interface PostprocessOptions {
   maxAnswerLength?: number;
   /** Id of the `[CLS]` token, whose logits score "no answer" (101 for the uncased BERT vocabulary). */
   clsTokenId: number;
-  /** Accepted for symmetry with the Python tool; both predictions are computed either way. */
-  versionTwoWithNegative?: boolean;
 }
 
 /** One n-best entry: an answer span and its score. */
@@ -190,11 +188,17 @@ function nbestJsonEntries(
   }));
 }
 
-/** Numerically stable softmax. */
-export function softmax(scores: number[]): number[] {
-  if (scores.length === 0) return [];
-  const max = Math.max(...scores);
-  const exps = scores.map((s) => Math.exp(s - max));
+/**
+ * Numerically stable softmax in float64 (the one softmax of the host code: n-best probabilities
+ * here, the pipeline's start and end probabilities). A NaN score is an error naming its index.
+ */
+export function softmax(scores: ArrayLike<number>): number[] {
+  let max = -Infinity;
+  for (let k = 0; k < scores.length; k++) {
+    if (Number.isNaN(scores[k])) throw new RangeError(`score ${k} is NaN`);
+    max = Math.max(max, scores[k]);
+  }
+  const exps = Array.from(scores, (s) => Math.exp(s - max));
   const sum = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => e / sum);
 }

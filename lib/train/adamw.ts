@@ -213,28 +213,12 @@ export function gradientNorm(grads: Float32Array): number {
   return Math.sqrt(sum);
 }
 
-/** `clip_grad_norm_`'s factor: min(1, maxNorm / (norm + 1e-6)). */
-export function clipFactor(norm: number, maxNorm: number): number {
-  return Math.min(1, maxNorm / (norm + 1e-6));
-}
-
 /**
- * `torch.nn.utils.clip_grad_norm_` on named tensors: the L2 norm of all gradients together, and
- * the gradients scaled by `clipFactor`. The norm is the one before clipping, as the Trainer logs
- * it.
+ * The clipping rule, in one place for every step engine: `clip_grad_norm_`'s factor
+ * min(1, maxGradNorm / (norm + 1e-6)) by which the gradients are scaled; a `maxGradNorm` of 0 (or
+ * Infinity) clips nothing (factor 1), as the Trainer's `max_grad_norm`.
  */
-export function clipGradNorm(
-  grads: tf.NamedTensorMap,
-  maxNorm: number,
-): { grads: tf.NamedTensorMap; norm: number } {
-  const norm = tf.tidy(() => {
-    const squares = Object.values(grads).map((g) => g.square().sum());
-    return tf.addN(squares).sqrt();
-  });
-  const total = norm.dataSync()[0];
-  norm.dispose();
-  const scale = clipFactor(total, maxNorm);
-  const clipped: tf.NamedTensorMap = {};
-  for (const [name, g] of Object.entries(grads)) clipped[name] = tf.tidy(() => g.mul(scale));
-  return { grads: clipped, norm: total };
+export function clipFactor(norm: number, maxGradNorm: number): number {
+  const limit = maxGradNorm > 0 ? maxGradNorm : Infinity;
+  return Math.min(1, limit / (norm + 1e-6));
 }

@@ -1,14 +1,14 @@
 // AdamW updates of tensors where they are (a GPU under webgpu), without reading them back: one
-// fused dispatch per parameter on webgpu (model/kernels/adamw_webgpu.ts), tfjs operations
+// fused dispatch per parameter on webgpu (runtime/webgpu/adamw_webgpu.ts), tfjs operations
 // elsewhere. Same arithmetic as the host loop in adamw.ts, in float32 operations as PyTorch's
 // single-tensor AdamW.
 import * as tf from "@tensorflow/tfjs";
-import { onDevice } from "../model/backend.ts";
+import { onDevice } from "../runtime/mod.ts";
 import {
   type AdamWConstants,
   fusedAdamW,
   type FusedAdamWUpdate,
-} from "../model/kernels/adamw_webgpu.ts";
+} from "../runtime/webgpu/adamw_webgpu.ts";
 
 export type { AdamWConstants };
 

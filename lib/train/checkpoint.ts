@@ -6,11 +6,11 @@ import { dirname, join } from "node:path";
 import { writeTextAtomic } from "../data/mod.ts";
 import { syncFolder, writeFileDurable } from "../fs/mod.ts";
 import type { QuestionAnsweringModel } from "../model/mod.ts";
-import { readSafetensors, serializeSafetensors, toFloat32 } from "../model/safetensors.ts";
+import { readSafetensors, serializeSafetensors, toFloat32 } from "../model/io/safetensors.ts";
 import type { AdamW } from "./adamw.ts";
 import type { TrainingArguments } from "./args.ts";
 import { stagingPath } from "./staging.ts";
-import type { LogEntry } from "./trainer.ts";
+import type { LogEntry } from "./log.ts";
 
 /** Where training stands. */
 export interface TrainerState {

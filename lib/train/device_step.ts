@@ -4,7 +4,7 @@
 // gradient into one flat array, which is what wasm and gradient workers want.
 import * as tf from "@tensorflow/tfjs";
 import type { QuestionAnsweringModel } from "../model/mod.ts";
-import { squaredSum } from "../model/kernels/squared_sum_webgpu.ts";
+import { squaredSum } from "../runtime/webgpu/squared_sum_webgpu.ts";
 import { type AdamW, clipFactor } from "./adamw.ts";
 import { type MicroBatch, microBatchGradients, type StepResult } from "./step.ts";
 
@@ -26,8 +26,7 @@ export async function deviceTrainStep(
   tf.dispose(loss);
   try {
     const [lossValue, norm] = await both.data();
-    const limit = maxGradNorm > 0 ? maxGradNorm : Infinity;
-    optimizer.stepOnDevice(grads, lr, clipFactor(norm, limit));
+    optimizer.stepOnDevice(grads, lr, clipFactor(norm, maxGradNorm));
     return { loss: lossValue, gradNorm: norm, lr };
   } finally {
     tf.dispose([both, ...grads]);

@@ -4,7 +4,7 @@ import { assert } from "../../test/assert.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
 import type { TrainFeature } from "../features/mod.ts";
-import { initBackend } from "../model/backend.ts";
+import { initBackend } from "../runtime/mod.ts";
 import { disposeBatch, inputsOf, labelsOf, QuestionAnsweringModel } from "../model/mod.ts";
 import { deviceTrainStep } from "./device_step.ts";
 import { AdamW, trainStep } from "./mod.ts";

@@ -4,7 +4,7 @@
 // every other replica; its weights and moments go back only when the trainer asks for them.
 import { disposeBatch, QuestionAnsweringModel } from "../model/mod.ts";
 import type { FeatureLike } from "../model/mod.ts";
-import { initBackend } from "../model/backend.ts";
+import { initBackend } from "../runtime/mod.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { AdamW, type AdamWOptions } from "./adamw.ts";
 import { accumulateGradients, microBatches } from "./step.ts";

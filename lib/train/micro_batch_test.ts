@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../test/assert.ts";
-import { initBackend } from "../model/backend.ts";
+import { initBackend } from "../runtime/mod.ts";
 import {
   disposeBatch,
   inputsOf,

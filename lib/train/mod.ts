@@ -4,7 +4,6 @@ export {
   type AdamWOptions,
   type AdamWState,
   clipFactor,
-  clipGradNorm,
   decays,
   gradientNorm,
 } from "./adamw.ts";
@@ -31,4 +30,6 @@ export {
   trainStep,
 } from "./step.ts";
 export { GradientWorkers } from "./workers.ts";
-export { type LogEntry, NonFiniteError, Trainer, type TrainerCallbacks } from "./trainer.ts";
+export { chooseEngine, type EngineOptions, type StepEngine } from "./engine.ts";
+export type { LogEntry } from "./log.ts";
+export { NonFiniteError, Trainer, type TrainerCallbacks } from "./trainer.ts";

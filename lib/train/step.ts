@@ -112,7 +112,7 @@ export function applyGradients(
   maxGradNorm: number,
 ): number {
   const norm = gradientNorm(grads);
-  optimizer.step(grads, lr, clipFactor(norm, maxGradNorm > 0 ? maxGradNorm : Infinity));
+  optimizer.step(grads, lr, clipFactor(norm, maxGradNorm));
   return norm;
 }
 

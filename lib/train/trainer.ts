@@ -2,7 +2,6 @@
 // checkpoints and resuming, as Hugging Face's Trainer runs them.
 import * as tf from "@tensorflow/tfjs";
 import type { TrainFeature } from "../features/mod.ts";
-import { onDevice } from "../model/backend.ts";
 import {
   disposeBatch,
   type FeatureLike,
@@ -13,23 +12,12 @@ import {
 import { AdamW } from "./adamw.ts";
 import type { TrainingArguments } from "./args.ts";
 import { loadTrainerState, saveTrainerCheckpoint, type TrainerState } from "./checkpoint.ts";
-import { deviceTrainStep } from "./device_step.ts";
+import { chooseEngine, type StepEngine } from "./engine.ts";
+import type { LogEntry } from "./log.ts";
 import { dropoutSeed, epochOrder } from "./order.ts";
 import { autoMicroBatchSize } from "./micro_batch.ts";
 import { linearSchedule } from "./schedule.ts";
-import { microBatches, type StepResult, trainStep } from "./step.ts";
-import { GradientWorkers } from "./workers.ts";
-
-/** One line of the training log (`--log FILE.jsonl`, `trainer_state.json`'s log_history). */
-export interface LogEntry {
-  step: number;
-  epoch: number;
-  lr?: number;
-  loss?: number;
-  grad_norm?: number;
-  eval_loss?: number;
-  features_per_second?: number;
-}
+import type { StepResult } from "./step.ts";
 
 /** Hooks for a progress bar, a log file or a live chart. */
 export interface TrainerCallbacks {
@@ -54,9 +42,8 @@ export class Trainer {
   readonly optimizer: AdamW;
   state: TrainerState = { globalStep: 0, logHistory: [] };
   #order?: { epoch: number; indices: number[] };
-  #pool?: GradientWorkers;
-  /** Whether the workers' replicas are ahead of `model` and `optimizer` (not copied back yet). */
-  #replicasAhead = false;
+  /** How steps run (device, gradient workers or this thread), chosen at the first step. */
+  #engine?: StepEngine;
   #autoMicroBatchSize?: number;
   /** The newest checkpoint written or resumed from: where a diverged run can go back to. */
   #lastCheckpoint?: string;
@@ -179,40 +166,31 @@ export class Trainer {
     );
   }
 
-  // One optimizer step: on the device (webgpu; gradient workers are for wasm and cpu), on the
-  // gradient workers' replicas, or in this thread.
+  // One optimizer step, by the engine chosen for this run.
   async #step(batch: TrainFeature[], lr: number, step: number): Promise<StepResult> {
-    const microBatchSize = this.microBatchSize;
-    const seedAt = (offset: number) => dropoutSeed(this.args.seed, step, offset);
-    const workers = onDevice() ? 1 : this.args.workers ?? 1;
-    if (workers > 1) {
-      const backend = tf.getBackend() as "wasm" | "cpu";
-      this.#pool ??= await GradientWorkers.start(this.model, this.optimizer, workers, backend);
-      this.#replicasAhead = true;
-      return await this.#pool.step(batch, microBatchSize, lr, this.args.maxGradNorm, seedAt);
-    }
-    const parts = microBatches(batch, microBatchSize, seedAt);
-    try {
-      return onDevice()
-        ? await deviceTrainStep(this.model, this.optimizer, parts, lr, this.args.maxGradNorm)
-        : trainStep(this.model, this.optimizer, parts, lr, this.args.maxGradNorm);
-    } finally {
-      for (const part of parts) disposeBatch(part.inputs, part.labels);
-    }
+    this.#engine ??= chooseEngine({
+      model: this.model,
+      optimizer: this.optimizer,
+      microBatchSize: this.microBatchSize,
+      maxGradNorm: this.args.maxGradNorm,
+      workers: this.args.workers ?? 1,
+    });
+    return await this.#engine.step(
+      batch,
+      lr,
+      (offset) => dropoutSeed(this.args.seed, step, offset),
+    );
   }
 
-  // Brings `model` and `optimizer` up to the replicas' state (for evaluation, checkpoints, the end).
+  // Brings `model` and `optimizer` up to the engine's state (for evaluation, checkpoints, the end).
   async #syncFromReplicas(): Promise<void> {
-    if (!this.#pool || !this.#replicasAhead) return;
-    await this.#pool.copyTo(this.model, this.optimizer);
-    this.#replicasAhead = false;
+    await this.#engine?.sync();
   }
 
-  /** Stops the gradient workers, if any were started (their progress not copied back). */
+  /** Stops the engine's gradient workers, if any were started (their progress not copied back). */
   close(): void {
-    this.#pool?.close();
-    this.#pool = undefined;
-    this.#replicasAhead = false;
+    this.#engine?.close();
+    this.#engine = undefined;
   }
 
   /** Mean QA loss over the evaluation features, without dropout. */

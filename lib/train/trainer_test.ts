@@ -4,7 +4,7 @@ import { assert, assertEquals, assertSameArrays } from "../../test/assert.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
 import type { TrainFeature } from "../features/mod.ts";
-import { initBackend } from "../model/backend.ts";
+import { initBackend } from "../runtime/mod.ts";
 import { inputsOf, labelsOf, QuestionAnsweringModel } from "../model/mod.ts";
 import {
   AdamW,

@@ -5,8 +5,8 @@ import { assert, assertEquals } from "../../test/assert.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
 import type { TrainFeature } from "../features/mod.ts";
-import { initBackend } from "../model/backend.ts";
-import { readWeights } from "../model/checkpoint.ts";
+import { initBackend } from "../runtime/mod.ts";
+import { readWeights } from "../model/io/checkpoint.ts";
 import { QuestionAnsweringModel } from "../model/mod.ts";
 import { defaultArguments, type LogEntry, Trainer } from "./mod.ts";
 

@@ -5,7 +5,7 @@
 // and no weights travel. Mathematically the same step as one thread doing the whole batch; with
 // micro-batches cut the same way, the same bits.
 import type { FeatureLike, QuestionAnsweringModel } from "../model/mod.ts";
-import { blasChoice } from "../model/backend.ts";
+import { blasChoice } from "../runtime/mod.ts";
 import { type AdamW, clipFactor, gradientNorm } from "./adamw.ts";
 import type { StepResult } from "./step.ts";
 import type { OptimizerSnapshot, WorkerReply, WorkerRequest } from "./gradient_worker.ts";
@@ -108,7 +108,7 @@ export class GradientWorkers {
       else for (let i = 0; i < sum.length; i++) sum[i] += reply.grads[i];
     }
     const gradNorm = gradientNorm(sum!);
-    const gradScale = clipFactor(gradNorm, maxGradNorm > 0 ? maxGradNorm : Infinity);
+    const gradScale = clipFactor(gradNorm, maxGradNorm);
     await Promise.all(this.workers.map((_, k) => {
       // The last worker gets the buffer itself; the others get copies.
       const last = k === this.workers.length - 1;

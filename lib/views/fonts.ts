@@ -1,5 +1,6 @@
 // Finding a font for text in PNG charts: resvg draws no text without one, and says nothing.
 import { join } from "node:path";
+import { setting } from "../settings.ts";
 
 /** A font file and the family name that SVG text asks for. */
 export interface FontChoice {
@@ -25,7 +26,7 @@ const SANS_FONTS: { family: string; file: RegExp }[] = [
  * Folders searched for fonts: those in `extra` (`$QA_FONT_DIR`, a path list) first, then the usual
  * system and user folders of Linux, macOS and Windows that exist.
  */
-export function fontDirs(extra = Deno.env.get("QA_FONT_DIR")): string[] {
+export function fontDirs(extra = setting("QA_FONT_DIR")): string[] {
   const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? "";
   const windows = Deno.env.get("WINDIR") ?? "";
   const separator = Deno.build.os === "windows" ? ";" : ":";

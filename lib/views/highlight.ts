@@ -1,6 +1,6 @@
 // An answer in its context: gold and predicted spans marked, in HTML and in plain text.
 import type { Answers } from "../data/types.ts";
-import { escapeHtml } from "../data/display.ts";
+import { escapeHtml } from "./render_table.ts";
 import type { MediaBundle } from "./bundle.ts";
 
 /**

@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../../test/assert.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
 import type { TrainFeature } from "../features/mod.ts";
-import { initBackend } from "../model/backend.ts";
+import { initBackend } from "../runtime/mod.ts";
 import { QuestionAnsweringModel } from "../model/mod.ts";
 import { defaultArguments, Trainer } from "../train/mod.ts";
 import {

@@ -13,6 +13,20 @@ export { type LossRecord, readTrainLog } from "./train_log.ts";
 export { lossChart, type LossChartOptions } from "./loss_chart.ts";
 export { type LiveLossChart, liveLossChart, type LiveLossChartOptions } from "./live.ts";
 export { logitChart, type LogitChartOptions } from "./logit_chart.ts";
+export {
+  EXAMPLE_COLUMNS,
+  ExamplesView,
+  formatAnswers,
+  showRandomElements,
+  toDataFrame,
+} from "./display.ts";
+export {
+  escapeHtml,
+  renderHtmlTable,
+  renderTextTable,
+  type Row,
+  type TextTableOptions,
+} from "./render_table.ts";
 export { formatNumber, TableView } from "./table.ts";
 export { NBEST_COLUMNS, type NbestCandidate, nbestTable } from "./nbest_table.ts";
 export {

@@ -1,10 +1,5 @@
 // A table to look at: HTML in Jupyter, a text table in a terminal.
-import {
-  DEFAULT_TABLE_WIDTH,
-  renderHtmlTable,
-  renderTextTable,
-  type Row,
-} from "../data/display.ts";
+import { DEFAULT_TABLE_WIDTH, renderHtmlTable, renderTextTable, type Row } from "./render_table.ts";
 import type { MediaBundle } from "./bundle.ts";
 
 /**

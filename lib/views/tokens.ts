@@ -1,6 +1,7 @@
 // Token walkthroughs for the tokenizer section: every token of a window with its offsets and the
 // text they point at, and the windows of a long context with the part they share.
-import { codePointSlicer, escapeHtml, type Row } from "../data/mod.ts";
+import { codePointSlicer } from "../data/mod.ts";
+import { escapeHtml, type Row } from "./render_table.ts";
 import type { BatchEncoding, QATokenizer } from "../tokenizer/mod.ts";
 import { TableView } from "./table.ts";
 

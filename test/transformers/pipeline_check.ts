@@ -11,7 +11,8 @@ import { assert, assertEquals } from "../assert.ts";
 import { qa } from "../cli.ts";
 import { smallConfig } from "../marker_model.ts";
 import { sharedPath } from "../shared.ts";
-import { initBackend } from "../../lib/model/backend.ts";
+import { initBackend } from "../../lib/runtime/mod.ts";
+import { setting } from "../../lib/settings.ts";
 import { QuestionAnsweringModel } from "../../lib/model/mod.ts";
 import {
   type Answer,
@@ -28,7 +29,7 @@ import {
   REFUSED,
 } from "./pipeline_cases.ts";
 
-const python = Deno.env.get("QA_TRANSFORMERS457_PYTHON");
+const python = setting("QA_TRANSFORMERS457_PYTHON");
 if (!python) {
   console.warn(
     "test/transformers/pipeline_check.ts skipped: QA_TRANSFORMERS457_PYTHON is not set " +

@@ -8,8 +8,9 @@ import { assert, assertEquals } from "../assert.ts";
 import { gunzipSync } from "node:zlib";
 import { type CliRun, qa } from "../cli.ts";
 import { sharedPath } from "../shared.ts";
+import { setting } from "../../lib/settings.ts";
 
-const python = Deno.env.get("QA_TRANSFORMERS_PYTHON");
+const python = setting("QA_TRANSFORMERS_PYTHON");
 if (!python) {
   throw new Error(
     "QA_TRANSFORMERS_PYTHON is not set: QA_TRANSFORMERS_PYTHON=$(bash tools/transformers_env.sh)",

@@ -1,0 +1,108 @@
+// How the trainer runs one optimizer step, chosen once per run: on the device (webgpu: gradients,
+// clipping and AdamW stay on the GPU, device_step.ts), on gradient workers' replicas (wasm or cpu
+// with `workers` > 1, workers.ts), or in this thread (step.ts). All three clip by `clipFactor`.
+import * as tf from "@tensorflow/tfjs";
+import type { TrainFeature } from "../features/mod.ts";
+import { disposeBatch, type QuestionAnsweringModel } from "../model/mod.ts";
+import { onDevice } from "../runtime/mod.ts";
+import type { AdamW } from "./adamw.ts";
+import { deviceTrainStep } from "./device_step.ts";
+import { type MicroBatch, microBatches, type StepResult, trainStep } from "./step.ts";
+import { GradientWorkers } from "./workers.ts";
+
+/** One way of running optimizer steps on a model and its AdamW. */
+export interface StepEngine {
+  /** "device", "workers" or "host". */
+  readonly name: string;
+  /**
+   * One step on `batch` at learning rate `lr`; `seedAt(offset)` seeds the dropout of the
+   * micro-batch starting `offset` features in.
+   */
+  step(batch: TrainFeature[], lr: number, seedAt: (offset: number) => number): Promise<StepResult>;
+  /** Brings the trainer's model and optimizer up to the engine's state (before reading them). */
+  sync(): Promise<void>;
+  /** Releases what the engine started (workers); its progress not synced is lost. */
+  close(): void;
+}
+
+/** What every engine is given. */
+export interface EngineOptions {
+  model: QuestionAnsweringModel;
+  optimizer: AdamW;
+  /** Features per forward/backward pass. */
+  microBatchSize: number;
+  /** Clipping limit (0: none), applied by `clipFactor`. */
+  maxGradNorm: number;
+  /** Gradient workers wanted on wasm or cpu (1: none). */
+  workers: number;
+}
+
+/** The engine for the current backend: device on webgpu, workers when asked for, else host. */
+export function chooseEngine(options: EngineOptions): StepEngine {
+  if (onDevice()) return new InThreadEngine("device", options, deviceTrainStep);
+  if (options.workers > 1) return new WorkersEngine(options);
+  return new InThreadEngine("host", options, trainStep);
+}
+
+type InThreadStep = (
+  model: QuestionAnsweringModel,
+  optimizer: AdamW,
+  parts: MicroBatch[],
+  lr: number,
+  maxGradNorm: number,
+) => StepResult | Promise<StepResult>;
+
+/** Steps in this thread: the batch cut into micro-batches, then `trainStep` or `deviceTrainStep`. */
+class InThreadEngine implements StepEngine {
+  constructor(
+    readonly name: string,
+    private readonly options: EngineOptions,
+    private readonly run: InThreadStep,
+  ) {}
+
+  async step(batch: TrainFeature[], lr: number, seedAt: (offset: number) => number) {
+    const { model, optimizer, microBatchSize, maxGradNorm } = this.options;
+    const parts = microBatches(batch, microBatchSize, seedAt);
+    try {
+      return await this.run(model, optimizer, parts, lr, maxGradNorm);
+    } finally {
+      for (const part of parts) disposeBatch(part.inputs, part.labels);
+    }
+  }
+
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): void {}
+}
+
+/** Steps on gradient workers' replicas, started at the first step and copied back on `sync`. */
+class WorkersEngine implements StepEngine {
+  readonly name = "workers";
+  #pool?: GradientWorkers;
+  /** Whether the replicas are ahead of the trainer's model and optimizer. */
+  #ahead = false;
+
+  constructor(private readonly options: EngineOptions) {}
+
+  async step(batch: TrainFeature[], lr: number, seedAt: (offset: number) => number) {
+    const { model, optimizer, workers, microBatchSize, maxGradNorm } = this.options;
+    const backend = tf.getBackend() as "wasm" | "cpu";
+    this.#pool ??= await GradientWorkers.start(model, optimizer, workers, backend);
+    this.#ahead = true;
+    return await this.#pool.step(batch, microBatchSize, lr, maxGradNorm, seedAt);
+  }
+
+  async sync(): Promise<void> {
+    if (!this.#pool || !this.#ahead) return;
+    await this.#pool.copyTo(this.options.model, this.options.optimizer);
+    this.#ahead = false;
+  }
+
+  close(): void {
+    this.#pool?.close();
+    this.#pool = undefined;
+    this.#ahead = false;
+  }
+}
