@@ -7,6 +7,7 @@ import { readCheckpoint } from "../model/io/checkpoint.ts";
 import { loadSquad } from "../data/squad.ts";
 import { cachedDownload, downloadFile } from "./cache.ts";
 import { fetchWithRetries, type HttpOptions } from "./http.ts";
+import { rereadSettings } from "../settings.ts";
 
 const FAST: HttpOptions = { connectTimeoutMs: 200, readTimeoutMs: 200, retries: 1, backoffMs: 10 };
 
@@ -67,12 +68,14 @@ Deno.test({
       const cache = await Deno.makeTempDir();
       Deno.env.set("QA_CACHE", cache);
       Deno.env.set("QA_SQUAD_BASE_URL", server.url);
+      rereadSettings();
       try {
         const named = await assertRejects(() => loadSquad("squad", FAST));
         assert((named as Error).message.includes(`${url}: no answer within 0.2 s`), `${named}`);
       } finally {
         Deno.env.delete("QA_CACHE");
         Deno.env.delete("QA_SQUAD_BASE_URL");
+        rereadSettings();
       }
       assertEquals([...Deno.readDirSync(`${cache}/datasets/squad`)], []);
     } finally {
@@ -170,17 +173,19 @@ Deno.test({
       QA_HTTP_RETRIES: "1",
     };
     for (const [name, value] of Object.entries(env)) Deno.env.set(name, value);
+    rereadSettings();
     try {
       const [error, ms] = await timed(() => assertRejects(() => readCheckpoint("someone/model")));
       const url = `${server.url}/someone/model/resolve/main/config.json`;
       assert(
-        (error as Error).message.includes(`${url}: no answer within 0.2 s (2 tries)`),
+        (error as Error).message.includes(`(no answer within 0.2 s (2 tries) for ${url})`),
         `${error}`,
       );
       assert(ms < 5000, `${ms} ms`);
       assertEquals([...Deno.readDirSync(`${cache}/hub/someone--model/main`)], []);
     } finally {
       for (const name of Object.keys(env)) Deno.env.delete(name);
+      rereadSettings();
       server.close();
     }
   },
