@@ -32,6 +32,9 @@ function pickExample() {
   say(`Example filled in. SQuAD's answer: “${example.answers[0]}”. Press Answer.`);
 }
 
+// Scores are probabilities; an untrained model's are tiny, so small ones keep 3 digits.
+const formatScore = (score) => score >= 0.001 ? score.toFixed(4) : score.toExponential(2);
+
 function say(message, isError = false) {
   const status = $("status");
   status.textContent = message;
@@ -96,7 +99,7 @@ function refuse(message, field) {
 function show(context, { answers, windows, chartWindow, chartSvg }) {
   const best = answers[0];
   $("best-answer").textContent = best.answer === "" ? "(no answer)" : `“${best.answer}”`;
-  $("best-score").textContent = `score ${best.score.toFixed(4)}`;
+  $("best-score").textContent = `score ${formatScore(best.score)}`;
   $("highlighted").replaceChildren(...marked(context, best.start, best.end, "answer-mark"));
   $("nbest").tBodies[0].replaceChildren(...answers.map(nbestRow));
   const image = new Image();
@@ -127,7 +130,7 @@ function nbestRow(answer, i) {
   const cells = [
     [String(i + 1), "number"],
     [answer.answer === "" ? "(no answer)" : answer.answer, ""],
-    [answer.score.toFixed(4), "number"],
+    [formatScore(answer.score), "number"],
     [String(answer.start), "number"],
     [String(answer.end), "number"],
   ];
@@ -143,7 +146,8 @@ function nbestRow(answer, i) {
 function windowItem(window, i, charted, best) {
   const item = document.createElement("li");
   const title = document.createElement("div");
-  title.textContent = `${window.tokens} tokens, context characters ${window.start}–${window.end}` +
+  title.textContent =
+    `Window ${i + 1}: ${window.tokens} tokens, context characters ${window.start}–${window.end}` +
     (charted ? " (the chart's window)" : "");
   const text = document.createElement("div");
   text.className = "context";
