@@ -174,6 +174,7 @@ export class QAServer {
       status: "ok",
       model: this.options.modelName,
       waiting: this.#batcher.waiting,
+      rss_mb: Math.round(Deno.memoryUsage().rss / 2 ** 20 * 10) / 10,
       ...this.#batcher.stats,
     });
   }
