@@ -1,9 +1,10 @@
 // `qa serve` under load next to transformers' pipeline("question-answering"), in one run, on the
 // same saved model and the same SQuAD questions:
 //   deno task bench:serve [--model DIR] [--requests 2000] [--concurrency 16] [--max-batch 16]
-//     [--blas off,auto] [--threads 1,2]
-// Ours: `qa serve` in its own process (--backend wasm, each --blas in turn), driven over loopback
-// HTTP by this process: p50/p99 latency and requests/s, and the server's RSS before and after.
+//     [--blas off,auto] [--workers 1,CORES] [--threads 1,CORES]
+// Ours: `qa serve` in its own process (--backend wasm, each --blas and --workers in turn), driven
+// over loopback HTTP by this process: p50/p99 latency and requests/s, and the server's RSS before
+// and after.
 // The peer (bench/serve_peer.py) runs in process, no HTTP, one question per call and then batched
 // by 16, at each torch thread count; the best is shown. It needs a transformers that still has the
 // question-answering pipeline (4.57; 5.x removed it): $QA_TRANSFORMERS457_PYTHON, else
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "16" },
     "max-batch": { type: "string", default: "16" },
     blas: { type: "string", default: "off,auto" },
+    workers: { type: "string", default: `1,${navigator.hardwareConcurrency}` },
     threads: { type: "string", default: `1,${navigator.hardwareConcurrency}` },
   },
 });
@@ -43,20 +45,24 @@ console.log(
 console.log(`model ${values.model}; ${pairs.length} SQuAD v1.1 questions, in turn`);
 
 const rows: string[][] = [];
-for (const blas of values.blas.split(",")) {
+const configs = values.blas.split(",").flatMap((blas) =>
+  values.workers.split(",").map((workers) => ({ blas, workers }))
+);
+for (const { blas, workers } of configs) {
   const server = await startServeProcess([
     ...["--model", values.model, "--backend", "wasm", "--blas", blas],
-    ...["--max-batch", values["max-batch"]],
+    ...["--max-batch", values["max-batch"], "--workers", workers],
   ]);
+  const name = `qa serve --blas ${blas} --workers ${workers}`;
   try {
     const bodies = pairs.map((inputs) => ({ inputs }));
     await runLoad(server.url, bodies, { requests: 100, concurrency });
     const before = await server.rssMb();
     const run = await runLoad(server.url, bodies, { requests, concurrency });
     const after = await server.rssMb();
-    console.log(`qa serve --blas ${blas}: ${describeLoad(run)}; RSS ${before} → ${after} MB`);
+    console.log(`${name}: ${describeLoad(run)}; RSS ${before} → ${after} MB`);
     rows.push([
-      `qa serve (wasm, --blas ${blas}), HTTP, ${concurrency} concurrent`,
+      `${name}, HTTP, ${concurrency} concurrent`,
       quantile(run.latencies, 0.5).toFixed(1),
       quantile(run.latencies, 0.99).toFixed(1),
       (requests / run.seconds).toFixed(1),

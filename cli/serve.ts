@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { BLAS_ENV } from "../lib/model/backend.ts";
 import { QuestionAnsweringPipeline } from "../lib/pipeline/mod.ts";
-import { DEFAULT_SERVE_OPTIONS, QAServer } from "../lib/serve/mod.ts";
+import { AnswerWorkers, DEFAULT_SERVE_OPTIONS, QAServer } from "../lib/serve/mod.ts";
 import { type ModelArgs, startBackend } from "./model_args.ts";
 import { nonNegativeNumber } from "./model_args.ts";
 import { positiveInt } from "./report.ts";
@@ -13,6 +13,7 @@ interface ServeArgs {
   blas: string;
   host: string;
   port: number;
+  workers: number;
   maxBatch: number;
   maxWaitMs: number;
   maxQueue: number;
@@ -42,6 +43,12 @@ export function serveCommand(program: Command): void {
     )
     .option("--host <address>", "address to listen on (loopback by default)", defaults.hostname)
     .option("--port <n>", "port (0: any free port)", nonNegativeInteger("--port"), defaults.port)
+    .option(
+      "--workers <n>",
+      "inference workers, one wasm instance (one core) each; 1: answer on the server's thread",
+      positiveInt("--workers"),
+      1,
+    )
     .option(
       "--max-batch <n>",
       "most question-context pairs batched into one call, and windows per forward pass",
@@ -90,7 +97,16 @@ async function serve(args: ServeArgs): Promise<void> {
   const qa = await QuestionAnsweringPipeline.fromPretrained(args.model, {
     tokenizer: args.tokenizer,
   });
+  const workers = args.workers > 1
+    ? await AnswerWorkers.start(args.workers, {
+      model: args.model,
+      tokenizer: args.tokenizer,
+      backend: workerBackend(args.backend),
+      blas: args.blas,
+    })
+    : undefined;
   const server = QAServer.start(qa, {
+    workers,
     hostname: args.host,
     port: args.port,
     maxBatch: args.maxBatch,
@@ -115,7 +131,15 @@ async function serve(args: ServeArgs): Promise<void> {
   }
   await server.finished;
   await stopping;
+  workers?.close();
   qa.dispose();
   const { batches, jobs } = server.stats;
   console.error(`qa serve: stopped after ${jobs} requests in ${batches} batches`);
+}
+
+// Workers run wasm (one core each) or cpu; "auto" means wasm there (no GPU device per worker).
+function workerBackend(backend: ModelArgs["backend"]): "wasm" | "cpu" {
+  if (backend === "auto" || backend === "wasm") return "wasm";
+  if (backend === "cpu") return backend;
+  throw new Error(`--workers > 1 runs on wasm or cpu, not --backend ${backend}`);
 }

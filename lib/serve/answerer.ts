@@ -3,6 +3,7 @@
 import { EncodeError } from "../tokenizer/mod.ts";
 import {
   type Answer,
+  type AskOptions,
   QuestionAnsweringInputError,
   type QuestionAnsweringPipeline,
   type QuestionContext,
@@ -23,17 +24,28 @@ export function optionsKey(options: QARequest["options"]): string {
   return JSON.stringify(options);
 }
 
+/** `QuestionAnsweringPipeline.answer` for a list, here or on a worker. */
+export type AnswerFunction = (
+  inputs: QuestionContext[],
+  options: AskOptions,
+) => Promise<Answer[][]>;
+
+/** A pipeline's `answer` as an `AnswerFunction`. */
+export function pipelineAnswer(qa: QuestionAnsweringPipeline): AnswerFunction {
+  return (inputs, options) => qa.answer(inputs, options);
+}
+
 /**
- * A `BatchRunner` over a pipeline: all pairs of all jobs (which share their options) in one
- * `qa.answer` call, `windowsPerPass` windows per forward pass. If that call fails and there were
+ * A `BatchRunner` over the pipeline: all pairs of all jobs (which share their options) in one
+ * `answer` call, `windowsPerPass` windows per forward pass. If that call fails and there were
  * several jobs, each runs alone, so that only the one at fault gets the error.
  */
-export function pipelineRunner(
-  qa: QuestionAnsweringPipeline,
+export function answerRunner(
+  answer: AnswerFunction,
   windowsPerPass: number,
 ): (jobs: AnswerJob[]) => Promise<(Answer[][] | Error)[]> {
   const answerAll = async (jobs: AnswerJob[]): Promise<Answer[][][]> => {
-    const answers = await qa.answer(jobs.flatMap((j) => j.items), {
+    const answers = await answer(jobs.flatMap((j) => j.items), {
       ...jobs[0].options,
       batchSize: windowsPerPass,
     });

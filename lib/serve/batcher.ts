@@ -10,6 +10,8 @@ export interface BatcherOptions {
   maxWaitMs: number;
   /** Most jobs waiting; past it `submit` throws `QueueFullError`. */
   maxQueue: number;
+  /** Batches run at once (one per inference worker; default 1). */
+  parallel?: number;
 }
 
 /** A unit of work: its items, and the key of the options it must share with its batch-mates. */
@@ -38,8 +40,8 @@ interface Waiting<J, Result> {
 /** A bounded queue drained batch by batch, one batch at a time. */
 export class Batcher<J extends Job, Result> {
   #queue: Waiting<J, Result>[] = [];
-  #running: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  #drains: Promise<void>[] = [];
+  readonly #wakers = new Set<() => void>();
   /** Batches run, and items in them: how much batching happened. */
   readonly stats = { batches: 0, items: 0, jobs: 0 };
 
@@ -56,20 +58,27 @@ export class Batcher<J extends Job, Result> {
     const result = new Promise<Result>((resolve, reject) => {
       this.#queue.push({ job, resolve, reject });
     });
-    if (this.#queuedItems() >= this.options.maxBatch) this.#wake?.();
-    this.#running ??= this.#drain().finally(() => this.#running = undefined);
+    if (this.#queuedItems() >= this.options.maxBatch) [...this.#wakers].forEach((wake) => wake());
+    if (this.#drains.length < (this.options.parallel ?? 1)) {
+      const drain: Promise<void> = this.#drain().finally(() => {
+        this.#drains = this.#drains.filter((d) => d !== drain);
+      });
+      this.#drains.push(drain);
+    }
     return result;
   }
 
   /** Resolves once every queued job has run. */
   async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+    while (this.#drains.length > 0) await Promise.all(this.#drains);
   }
 
+  // One runner's loop: batch after batch while jobs wait (several loops with `parallel`).
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
       await this.#gather();
       const batch = this.#takeBatch();
+      if (batch.length === 0) continue;
       let results: (Result | Error)[];
       try {
         results = await this.run(batch.map((w) => w.job));
@@ -91,18 +100,20 @@ export class Batcher<J extends Job, Result> {
   async #gather(): Promise<void> {
     if (this.#queuedItems() >= this.options.maxBatch || this.options.maxWaitMs <= 0) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.maxWaitMs);
-      this.#wake = () => {
+      const wake = () => {
         clearTimeout(timer);
+        this.#wakers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, this.options.maxWaitMs);
+      this.#wakers.add(wake);
     });
-    this.#wake = undefined;
   }
 
   // The first job and the next ones with its key, up to maxBatch items (the first always goes).
   #takeBatch(): Waiting<J, Result>[] {
     const [first] = this.#queue;
+    if (!first) return [];
     const batch: Waiting<J, Result>[] = [];
     let items = 0;
     this.#queue = this.#queue.filter((w) => {

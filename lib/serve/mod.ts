@@ -18,5 +18,12 @@ export {
   type Job,
   QueueFullError,
 } from "./batcher.ts";
-export { type AnswerJob, optionsKey, pipelineRunner } from "./answerer.ts";
+export {
+  type AnswerFunction,
+  type AnswerJob,
+  answerRunner,
+  optionsKey,
+  pipelineAnswer,
+} from "./answerer.ts";
+export { AnswerWorkers, type AnswerWorkersOptions } from "./answer_workers.ts";
 export { explainAnswer, type Explanation, type WindowSummary } from "./explain.ts";

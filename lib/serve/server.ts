@@ -2,8 +2,14 @@
 // and explains. One process: requests that arrive together are batched into one pipeline call.
 import { fileURLToPath } from "node:url";
 import { loadSquad } from "../data/mod.ts";
-import type { Answer, QuestionAnsweringPipeline } from "../pipeline/mod.ts";
-import { type AnswerJob, optionsKey, pipelineRunner } from "./answerer.ts";
+import type {
+  Answer,
+  AskOptions,
+  QuestionAnsweringPipeline,
+  QuestionContext,
+} from "../pipeline/mod.ts";
+import { type AnswerJob, answerRunner, optionsKey, pipelineAnswer } from "./answerer.ts";
+import type { AnswerWorkers } from "./answer_workers.ts";
 import { Batcher, QueueFullError } from "./batcher.ts";
 import { explainAnswer } from "./explain.ts";
 import { parseQARequest, type QARequest, RequestError, type RequestLimits } from "./request.ts";
@@ -24,6 +30,11 @@ export interface ServeOptions {
   limits: RequestLimits;
   /** The model's name, as /health reports it. */
   modelName: string;
+  /**
+   * Inference workers to answer on (one batch each at a time); without them the pipeline given
+   * answers on this thread. The caller closes them after `shutdown`.
+   */
+  workers?: AnswerWorkers;
 }
 
 /** Default limits (`qa serve`'s defaults). */
@@ -63,7 +74,13 @@ export class QAServer {
     readonly options: ServeOptions,
     onListen: (url: string) => void,
   ) {
-    this.#batcher = new Batcher(options, pipelineRunner(qa, options.maxBatch));
+    const answer = options.workers
+      ? (inputs: QuestionContext[], ask: AskOptions) => options.workers!.answer(inputs, ask)
+      : pipelineAnswer(qa);
+    this.#batcher = new Batcher(
+      { ...options, parallel: options.workers?.size ?? 1 },
+      answerRunner(answer, options.maxBatch),
+    );
     this.#server = Deno.serve({
       hostname: options.hostname,
       port: options.port,
@@ -173,8 +190,10 @@ export class QAServer {
     return json(200, {
       status: "ok",
       model: this.options.modelName,
+      workers: this.options.workers?.size ?? 0,
       waiting: this.#batcher.waiting,
-      rss_mb: Math.round(Deno.memoryUsage().rss / 2 ** 20 * 10) / 10,
+      rss_mb: megabytes(Deno.memoryUsage().rss),
+      heap_mb: megabytes(Deno.memoryUsage().heapUsed),
       ...this.#batcher.stats,
     });
   }
@@ -196,6 +215,10 @@ export class QAServer {
     })();
     return this.#examples;
   }
+}
+
+function megabytes(bytes: number): number {
+  return Math.round(bytes / 2 ** 20 * 10) / 10;
 }
 
 function urlOf(addr: Deno.NetAddr): string {

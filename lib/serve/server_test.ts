@@ -8,7 +8,7 @@ import { sharedPath } from "../../test/shared.ts";
 import { loadSquad } from "../data/mod.ts";
 import { initBackend } from "../model/backend.ts";
 import { type Answer, QuestionAnsweringPipeline, type QuestionContext } from "../pipeline/mod.ts";
-import { DEFAULT_SERVE_OPTIONS, QAServer, type ServeOptions } from "./mod.ts";
+import { AnswerWorkers, DEFAULT_SERVE_OPTIONS, QAServer, type ServeOptions } from "./mod.ts";
 
 const TINY = sharedPath("golden/models/tiny-distilbert-init");
 const present = await Deno.stat(TINY).then(() => true, () => false);
@@ -108,6 +108,30 @@ test("serve: requests that arrive together are batched and get the answers they 
     assert(batches < jobs / 2, `${jobs} requests in ${batches} batches: too little batching`);
   } finally {
     await server.shutdown();
+  }
+});
+
+test("serve: on inference workers, the same answers to the bit; a refusal is still a 422", async () => {
+  const workers = await AnswerWorkers.start(2, { model: TINY, backend: "wasm", blas: "off" });
+  const server = startServer({ workers, maxBatch: 4, maxWaitMs: 5 });
+  try {
+    const alone = await Promise.all(pairs.map(async (p) => (await qa.answer(p))[0]));
+    const together = await Promise.all(pairs.map((p) => post(server.url, { inputs: p })));
+    assertEquals(together, alone.map((json) => ({ status: 200, json })));
+    const health = await (await fetch(new URL("health", server.url))).json();
+    assertEquals(health.workers, 2);
+    const refused = await post(server.url, {
+      inputs: [pairs[0], { question: "why ".repeat(40), context: "A short one." }],
+      parameters: { max_seq_len: 32 },
+    });
+    assertEquals(refused.status, 422);
+    assert(
+      (refused.json as { error: string }).error.startsWith(`"inputs[1]": the question leaves no`),
+      JSON.stringify(refused.json),
+    );
+  } finally {
+    await server.shutdown();
+    workers.close();
   }
 });
 
