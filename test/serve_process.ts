@@ -10,6 +10,8 @@ export interface ServeProcess {
   output(): string;
   /** Its resident memory in MB, as its GET /health reports it. */
   rssMb(): Promise<number>;
+  /** Its GET /health. */
+  health(): Promise<Record<string, unknown>>;
   /** Sends `signal` and waits for the exit. */
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
@@ -40,13 +42,14 @@ export async function startServeProcess(args: string[]): Promise<ServeProcess> {
       throw new Error(`qa serve exited with ${s.code} before listening:\n${printed}`);
     }),
   ]);
+  const health = async () => await (await fetch(new URL("health", url))).json();
   return {
     url,
     pid: child.pid,
     output: () => printed,
+    health,
     async rssMb() {
-      const health = await (await fetch(new URL("health", url))).json();
-      return health.rss_mb;
+      return (await health()).rss_mb as number;
     },
     async stop(signal: Deno.Signal = "SIGTERM") {
       try {

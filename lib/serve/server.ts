@@ -1,5 +1,6 @@
 // `qa serve`: the Hugging Face Inference API's question answering over HTTP, and a page that asks
 // and explains. One process: requests that arrive together are batched into one pipeline call.
+import * as tf from "@tensorflow/tfjs";
 import { fileURLToPath } from "node:url";
 import { loadSquad } from "../data/mod.ts";
 import type {
@@ -194,6 +195,7 @@ export class QAServer {
       waiting: this.#batcher.waiting,
       rss_mb: megabytes(Deno.memoryUsage().rss),
       heap_mb: megabytes(Deno.memoryUsage().heapUsed),
+      tensors: tf.memory().numTensors,
       ...this.#batcher.stats,
     });
   }
