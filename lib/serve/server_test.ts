@@ -290,6 +290,47 @@ test("serve: GET /health and /examples, the page and its assets", async () => {
   }
 });
 
+test("serve: POST /explain gives the pipeline's top answers, the windows and the logit chart", async () => {
+  const server = startServer();
+  try {
+    const pair = pairs.at(-1)!;
+    const reply = await post(new URL("explain", server.url).href, {
+      inputs: pair,
+      parameters: { top_k: 5 },
+    });
+    assertEquals(reply.status, 200, JSON.stringify(reply.json));
+    const { answers, windows, chartWindow, chartSvg } = reply.json as {
+      answers: Answer[];
+      windows: { tokens: number; start: number; end: number; text: string }[];
+      chartWindow: number;
+      chartSvg: string;
+    };
+    assertEquals(answers, await qa.answer(pair, { topK: 5 }));
+    assert(windows.length >= 3, `${windows.length} windows`);
+    assertEquals(windows[0].start, 0);
+    assertEquals(windows.at(-1)!.end, pair.context.trimEnd().length);
+    windows.forEach((w, i) => {
+      assertEquals(w.text, pair.context.slice(w.start, w.end));
+      if (i > 0) {
+        assert(w.start < windows[i - 1].end, `window ${i} does not overlap the one before`);
+      }
+    });
+    const shown = windows[chartWindow];
+    assert(
+      shown.start <= answers[0].start && answers[0].end <= shown.end,
+      "chart window lacks the answer",
+    );
+    assert(
+      chartSvg.startsWith("<svg") && chartSvg.includes(`window ${chartWindow + 1} of`),
+      "chart",
+    );
+    const list = await post(new URL("explain", server.url).href, { inputs: [pair] });
+    assertEquals(list.status, 400);
+  } finally {
+    await server.shutdown();
+  }
+});
+
 function equal(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
