@@ -9,6 +9,7 @@ import { featurizeCommand } from "./featurize.ts";
 import { runMain } from "./main.ts";
 import { postprocessCommand } from "./postprocess.ts";
 import { predictCommand } from "./predict.ts";
+import { serveCommand } from "./serve.ts";
 import { trainCommand } from "./train.ts";
 
 const program = new Command("qa")
@@ -31,6 +32,7 @@ trainCommand(program);
 predictCommand(program);
 askCommand(program);
 chartCommand(program);
+serveCommand(program);
 
 await runMain(async () => {
   await program.parseAsync(["deno", "qa", ...Deno.args]);
