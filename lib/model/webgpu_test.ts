@@ -1,36 +1,18 @@
 // The model on the webgpu backend (Deno's WebGPU): its forward logits against PyTorch's. CI has
 // no GPU: this runs on the software adapter (llvmpipe); without any adapter it fails, saying what
 // to install. The backend itself is tested in lib/runtime/webgpu/webgpu_test.ts.
-import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals } from "../../test/assert.ts";
+import { assert } from "../../test/assert.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
-import { initBackend } from "../runtime/mod.ts";
 import { predictLogits, QuestionAnsweringModel } from "./mod.ts";
+import { maxAbsDiff, requireWebGPU, startWebGPU } from "../../test/webgpu.ts";
 
-const started = await initBackend("webgpu").catch((e: Error) => e);
-
-/** Fails every test of this file with the reason when webgpu could not start. */
-function requireWebGPU(): void {
-  if (started instanceof Error) {
-    throw new Error(`the webgpu tests need a WebGPU adapter: ${started.message}`);
-  }
-  assertEquals(tf.getBackend(), "webgpu");
-}
-
-function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assertEquals(actual.length, expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  }
-  return worst;
-}
+const started = await startWebGPU();
 
 // DistilBERT only: BERT's forward adds no kernel (its parity is tested on wasm), and llvmpipe is slow.
 for (const kind of ["distilbert"] as const) {
   Deno.test(`webgpu: tiny ${kind} forward logits equal PyTorch's (max abs ≤ 1e-5)`, async () => {
-    requireWebGPU();
+    requireWebGPU(started);
     const golden = JSON.parse(
       await Deno.readTextFile(sharedPath(`golden/public/tiny-${kind}-golden.json`)),
     );

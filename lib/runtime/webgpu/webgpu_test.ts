@@ -3,32 +3,15 @@
 // any adapter they fail, with what to install.
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "../../../test/assert.ts";
-import { initBackend } from "../backend.ts";
 import { segmentSum } from "../wasm/mod.ts";
 import { findAdapter } from "./webgpu.ts";
+import { maxAbsDiff, requireWebGPU, startWebGPU } from "../../../test/webgpu.ts";
 
 const adapter = await findAdapter();
-const started = await initBackend("webgpu").catch((e: Error) => e);
-
-/** Fails every test of this file with the reason when webgpu could not start. */
-function requireWebGPU(): void {
-  if (started instanceof Error) {
-    throw new Error(`the webgpu tests need a WebGPU adapter: ${started.message}`);
-  }
-  assertEquals(tf.getBackend(), "webgpu");
-}
-
-function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assertEquals(actual.length, expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  }
-  return worst;
-}
+const started = await startWebGPU();
 
 Deno.test("webgpu: an adapter is found and named; auto takes it only if it is hardware", async () => {
-  requireWebGPU();
+  requireWebGPU(started);
   assert(adapter != null && adapter.description.length > 0, JSON.stringify(adapter));
   // A fresh process: this one already runs webgpu.
   const code = `import { initBackend } from "${new URL("../backend.ts", import.meta.url).href}";
@@ -44,7 +27,7 @@ Deno.test("webgpu: an adapter is found and named; auto takes it only if it is ha
 });
 
 Deno.test("webgpu: uploads go through queue.writeBuffer (no mapped buffers), all dtypes", async () => {
-  requireWebGPU();
+  requireWebGPU(started);
   const device = (tf.backend() as unknown as { device: GPUDevice }).device;
   const createBuffer = device.createBuffer;
   const mapped: number[] = [];
@@ -74,7 +57,7 @@ Deno.test("webgpu: uploads go through queue.writeBuffer (no mapped buffers), all
 });
 
 Deno.test("webgpu: a synchronous read says to await data() instead", () => {
-  requireWebGPU();
+  requireWebGPU(started);
   const t = tf.tidy(() => tf.range(0, 4000).mul(2));
   let message = "";
   try {
@@ -87,7 +70,7 @@ Deno.test("webgpu: a synchronous read says to await data() instead", () => {
 });
 
 Deno.test("webgpu: UnsortedSegmentSum and the embedding gradient equal a plain loop", async () => {
-  requireWebGPU();
+  requireWebGPU(started);
   const ids = [3, 0, 3, 6, 9, 3, 1, 0, 6, 2];
   const width = 300; // above the CPU hand-off size
   const x = Float32Array.from({ length: ids.length * width }, (_, i) => Math.cos(i));
