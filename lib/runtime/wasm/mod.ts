@@ -23,8 +23,18 @@ export {
   BLAS_ENV,
   type BlasChoice,
   blasChoice,
+  blasChoiceSummary,
+  measureAuto,
+  OUR_KERNELS,
   selectBlas,
 } from "./matmul_blas.ts";
+export {
+  chooseEngine,
+  describeChoice,
+  type EngineCandidate,
+  type EngineChoice,
+  type EngineFigure,
+} from "./engine_choice.ts";
 
 /** Which groups of custom kernels to have registered. */
 export interface CustomKernels {
