@@ -99,11 +99,12 @@ let measured: EngineChoice | undefined;
 let autoBlas: Blas | null = null;
 
 /**
- * The current choice (what gradient workers are told to use): once auto has measured, what it
- * chose ("off" or the library's file), so that workers do not measure again.
+ * The current choice (what gradient workers are told to use): for auto, once the wasm backend
+ * runs, what its measurement chose ("off" or the library's file), so workers do not measure again.
  */
 export function blasChoice(): BlasChoice {
   const wanted = choice ?? setting("QA_BLAS");
+  if (wanted === "auto") activeBlas(); // measures now if the wasm backend runs
   if (wanted === "auto" && measured != null) return autoBlas?.file ?? "off";
   return wanted;
 }
@@ -133,6 +134,11 @@ export function activeBlas(): Blas | null {
     loaded = autoBlas = chosen;
   }
   return loaded;
+}
+
+/** Auto's measurement (kept for the process), or undefined before it ran. */
+export function autoChoice(): EngineChoice | undefined {
+  return measured;
 }
 
 /** How auto chose (the candidates' GFLOP/s, refusals), or undefined when it did not measure. */

@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
-import { activeBlas, blasChoice, selectBlas } from "./matmul_blas.ts";
-import { gemm } from "./matmul_kernel.ts";
+import { describeBackend, productsEngine } from "../backend.ts";
+import {
+  activeBlas,
+  AUTO_LIBRARIES,
+  autoChoice,
+  blasChoice,
+  measureAuto,
+  OUR_KERNELS,
+  selectBlas,
+} from "./matmul_blas.ts";
+import { chooseEngine, describeChoice, type EngineCandidate } from "./engine_choice.ts";
+import { gemm, gemmSupports } from "./matmul_kernel.ts";
 import { heapBuffer, heapOffset, type WasmBackend } from "./wasm_internals.ts";
 import { assertHeapProduct } from "../../../test/heap_matmul.ts";
 import { values, worst } from "../../../test/values.ts";
@@ -95,7 +105,9 @@ Deno.test("without FFI permission auto keeps our kernels; an explicit library sa
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   try {
     await Deno.writeTextFile(file, script);
-    const args = ["run", "--no-prompt", "--allow-env", file];
+    // The library imports tfjs by its name in deno.json: the script runs under that config.
+    const config = new URL("../../../deno.json", import.meta.url).pathname;
+    const args = ["run", "--no-prompt", "--allow-env", "--config", config, file];
     const { stdout } = await new Deno.Command(Deno.execPath(), { args }).output();
     const { auto, explicit } = JSON.parse(new TextDecoder().decode(stdout));
     assert.equal(auto, null);
@@ -103,4 +115,152 @@ Deno.test("without FFI permission auto keeps our kernels; an explicit library sa
   } finally {
     await Deno.remove(file);
   }
+});
+
+/** Our kernels as a chooser candidate, `repeats` times per product (slower the more). */
+function ours(label: string, repeats = 1, wrong = false): EngineCandidate {
+  return {
+    label,
+    supports: (m, k, n) => gemmSupports(backend, m, k, n),
+    product(a, b, out, shape, transposeA, transposeB) {
+      for (let r = 0; r < repeats; r++) gemm(backend, a, b, out, shape, transposeA, transposeB);
+      if (wrong) new Float32Array(heapBuffer(backend)!, out, 1)[0] += 1e-3;
+    },
+  };
+}
+
+Deno.test("the chooser keeps the faster of two verified engines and refuses a wrong one", () => {
+  const slow = ours("slow", 4);
+  const fast = ours("fast");
+  const wrong = ours("wrong", 1, true);
+  const choice = chooseEngine(backend, [slow, wrong, fast]);
+  assert.equal(choice.chosen, fast);
+  const [slowFigure, wrongFigure, fastFigure] = choice.figures;
+  assert.ok(fastFigure.gflops! > slowFigure.gflops!, JSON.stringify(choice.figures));
+  assert.equal(wrongFigure.gflops, undefined);
+  assert.match(wrongFigure.refused!, /^33×65×40: out\[0, 0\] = .*, float64 says /);
+  assert.match(
+    describeChoice(choice),
+    /^chosen by measuring: [\d.]+ vs slow [\d.]+ GFLOP\/s; wrong refused: 33×65×40/,
+  );
+  assert.equal(chooseEngine(backend, [wrong]).chosen, null);
+});
+
+Deno.test({
+  name: "auto verifies every engine here, keeps the fastest and measures once per process",
+  ignore: blas == null,
+  fn() {
+    try {
+      selectBlas("auto");
+      const measured = autoChoice()!;
+      assert.ok(measured.figures.length >= 2, JSON.stringify(measured.figures));
+      for (const figure of measured.figures) assert.ok(figure.gflops! > 0, JSON.stringify(figure));
+      const fastest = measured.figures.reduce((a, b) => a.gflops! >= b.gflops! ? a : b);
+      assert.equal(measured.chosen!.label, fastest.label);
+      assert.equal(activeBlas()?.name ?? OUR_KERNELS, productsEngine());
+      // The chosen library is what products use, and what gradient workers are told to load.
+      assert.equal(blasChoice(), activeBlas()?.file ?? "off");
+      assert.match(describeBackend("wasm"), /\(chosen by measuring: [\d.]+ vs .* GFLOP\/s\)$/);
+      assert.equal(selectBlas("off"), null);
+      selectBlas("auto");
+      assert.equal(autoChoice(), measured);
+      // Every library auto found computes float64's products within float32 rounding.
+      const chosen = activeBlas();
+      for (const engine of chosen == null ? [] : [chosen]) {
+        for (const shape of SHAPES) {
+          for (const transposes of TRANSPOSES) {
+            assertHeapProduct(backend, shape, transposes, (a, b, out) => {
+              engine.gemm(
+                heapBuffer(backend)!,
+                a,
+                b,
+                out,
+                shape as [number, number, number],
+                transposes[0],
+                transposes[1],
+              );
+            });
+          }
+        }
+      }
+    } finally {
+      selectBlas("auto");
+    }
+  },
+});
+
+Deno.test({
+  name: "each BLAS auto can load (BLIS too) equals float64 products; a named file is used as named",
+  ignore: blas == null,
+  fn() {
+    try {
+      for (const file of AUTO_LIBRARIES) {
+        let library;
+        try {
+          library = selectBlas(file)!;
+        } catch {
+          continue;
+        }
+        assert.equal(blasChoice(), file);
+        assert.equal(activeBlas(), library);
+        for (const shape of SHAPES) {
+          for (const transposes of TRANSPOSES) {
+            assertHeapProduct(backend, shape, transposes, (a, b, out) => {
+              library.gemm(
+                heapBuffer(backend)!,
+                a,
+                b,
+                out,
+                shape as [number, number, number],
+                transposes[0],
+                transposes[1],
+              );
+            });
+          }
+        }
+      }
+    } finally {
+      selectBlas("auto");
+    }
+  },
+});
+
+const WRONG_SGEMM = `
+void cblas_sgemm(int order, int ta, int tb, int m, int n, int k, float alpha, const float *a,
+                 int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+  for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[i * ldc + j] = 1.0f;
+}`;
+
+/** A shared library whose cblas_sgemm writes 1 everywhere, built with cc; null without cc. */
+async function wrongLibrary(): Promise<string | null> {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/wrong.c`, WRONG_SGEMM);
+  const args = ["-shared", "-fPIC", "-o", `${dir}/libwrong.so`, `${dir}/wrong.c`];
+  try {
+    const { success } = await new Deno.Command("cc", { args, stderr: "null" }).output();
+    return success ? `${dir}/libwrong.so` : null;
+  } catch {
+    return null;
+  }
+}
+
+const wrong = await wrongLibrary();
+if (wrong == null) console.warn("blas_test: no C compiler (cc); the wrong-library test is skipped");
+
+Deno.test({
+  name: "auto refuses a library whose products are wrong, saying why; named, it is used as today",
+  ignore: wrong == null,
+  fn() {
+    try {
+      const { chosen, choice } = measureAuto(backend, [wrong!]);
+      assert.equal(chosen, null);
+      assert.equal(choice.chosen?.label, OUR_KERNELS);
+      const refused = choice.figures.find((f) => f.label === wrong);
+      assert.match(refused!.refused!, /^5×7×3: out\[0, 0\] = 1, float64 says /);
+      assert.match(describeChoice(choice), new RegExp(`${wrong} refused: 5×7×3`));
+      assert.equal(selectBlas(wrong!)?.file, wrong);
+    } finally {
+      selectBlas("auto");
+    }
+  },
 });

@@ -19,6 +19,7 @@ import {
 export { segmentSum } from "./unsorted_segment_sum.ts";
 export {
   activeBlas,
+  autoChoice,
   type Blas,
   BLAS_ENV,
   type BlasChoice,
