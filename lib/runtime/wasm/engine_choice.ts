@@ -3,9 +3,18 @@
 // not know, slower than our wasm SIMD kernels). Each candidate is first checked against float64
 // products (all four transposes, odd sizes); one that fails is never used. The verified ones are
 // timed on a product shaped like a training step's (best of a few) and the fastest is kept.
-import type { ProductArgs } from "./matmul_blas.ts";
 import type { WasmBackend } from "./wasm_internals.ts";
 import { heapBuffer } from "./wasm_internals.ts";
+
+/** A product's operands, as byte offsets on the heap, its [m, k, n] and its transposes. */
+export type ProductArgs = [
+  a: number,
+  b: number,
+  out: number,
+  shape: [number, number, number],
+  transposeA: boolean,
+  transposeB: boolean,
+];
 
 /** One engine that can compute products on the wasm heap. */
 export interface EngineCandidate {

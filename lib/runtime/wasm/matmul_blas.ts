@@ -16,6 +16,7 @@ import {
   describeChoice,
   type EngineCandidate,
   type EngineChoice,
+  type ProductArgs,
 } from "./engine_choice.ts";
 import { gemm, gemmSupports } from "./matmul_kernel.ts";
 import { heapBuffer, type WasmBackend } from "./wasm_internals.ts";
@@ -78,15 +79,7 @@ export interface Blas {
   gemm(heap: ArrayBufferLike, ...args: ProductArgs): void;
 }
 
-/** A product's operands, as byte offsets on the heap, its [m, k, n] and its transposes. */
-export type ProductArgs = [
-  a: number,
-  b: number,
-  out: number,
-  shape: [number, number, number],
-  transposeA: boolean,
-  transposeB: boolean,
-];
+export type { ProductArgs };
 
 /** What our wasm SIMD kernels are called in the backend line and among auto's candidates. */
 export const OUR_KERNELS = "our wasm SIMD kernels";
