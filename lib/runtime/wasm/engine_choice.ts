@@ -39,6 +39,8 @@ export interface EngineFigure {
 export interface EngineChoice<C extends EngineCandidate = EngineCandidate> {
   chosen: C | null;
   figures: EngineFigure[];
+  /** True when the figures are an earlier process's (engine_cache.ts), the choice verified again. */
+  cached?: boolean;
 }
 
 /** The timed product [m, k, n]: a few hundred each way, as a layer's in a training step. */
@@ -55,11 +57,13 @@ const TRANSPOSES: [boolean, boolean][] = [[false, false], [true, false], [false,
 
 /**
  * Verifies each candidate, times the verified ones on `PROBE_SHAPE` and returns the fastest, with
- * every candidate's figure (its GFLOP/s, or why it was refused).
+ * every candidate's figure (its GFLOP/s, or why it was refused). With `time: false` the verified
+ * ones are not timed (their GFLOP/s read 0) and the first is chosen.
  */
 export function chooseEngine<C extends EngineCandidate>(
   backend: WasmBackend,
   candidates: C[],
+  { time = true } = {},
 ): EngineChoice<C> {
   const figures: EngineFigure[] = [];
   let chosen: C | null = null;
@@ -70,7 +74,7 @@ export function chooseEngine<C extends EngineCandidate>(
       figures.push({ label: candidate.label, refused });
       continue;
     }
-    const gflops = measure(backend, candidate);
+    const gflops = time ? measure(backend, candidate) : 0;
     figures.push({ label: candidate.label, gflops });
     if (gflops > best) [best, chosen] = [gflops, candidate];
   }
@@ -84,7 +88,8 @@ export function describeChoice(choice: EngineChoice): string {
   const parts = timed.map((f, i) =>
     i === 0 ? f.gflops!.toFixed(1) : `${f.label} ${f.gflops!.toFixed(1)}`
   );
-  let text = `chosen by measuring: ${parts.join(" vs ")} GFLOP/s`;
+  const how = choice.cached ? "chosen by measuring, cached" : "chosen by measuring";
+  let text = `${how}: ${parts.join(" vs ")} GFLOP/s`;
   for (const f of choice.figures) {
     if (f.refused != null) text += `; ${f.label} refused: ${f.refused}`;
   }

@@ -19,6 +19,7 @@ import {
   type ProductArgs,
 } from "./engine_choice.ts";
 import { gemm, gemmSupports } from "./matmul_kernel.ts";
+import { choiceKey, readCachedChoice, writeCachedChoice } from "./engine_cache.ts";
 import { heapBuffer, type WasmBackend } from "./wasm_internals.ts";
 
 /** Environment variable read when no choice is passed: auto, off or a library file. */
@@ -147,7 +148,8 @@ type Candidate = EngineCandidate & { blas: Blas | null };
 /**
  * Auto's measurement on `backend`: the libraries of `files` that load (each once), and our
  * kernels, verified and timed; the chosen library (null: our kernels) and the figures. Without a
- * library nothing is measured.
+ * library nothing is measured. A choice cached for this CPU and these libraries
+ * (engine_cache.ts) is reused after verifying it again; a new one is cached.
  */
 export function measureAuto(
   backend: WasmBackend,
@@ -179,9 +181,33 @@ export function measureAuto(
     product: (...args) => blas.gemm(heapBuffer(backend)!, ...args),
   }));
   if (gemmSupports(backend, 8, 8, 8)) candidates.push(ours);
+  const key = choiceKey(
+    candidates.map((c) => c.blas == null ? c.label : `${c.blas.name} (${source(c.blas)})`),
+  );
+  const cached = readCachedChoice(key);
+  const reused = candidates.find((c) => c.label === cached?.chosen);
+  if (cached != null && reused != null) {
+    // Timed before on this machine with these libraries: verified again, not timed.
+    const again = chooseEngine(backend, [reused], { time: false });
+    if (again.chosen != null) {
+      const choice = { chosen: reused, figures: cached.figures, cached: true };
+      return { chosen: reused.blas, choice };
+    }
+  }
   const result = chooseEngine(backend, candidates);
+  if (result.chosen != null) {
+    writeCachedChoice(key, { chosen: result.chosen.label, figures: result.figures });
+  }
   return { chosen: result.chosen?.blas ?? null, choice: result };
 }
+
+/** The file a library came from (for a core-typed copy of OpenBLAS: the original's). */
+function source(blas: Blas): string {
+  return copies.get(blas.file) ?? blas.file;
+}
+
+/** Core-typed copies of OpenBLAS: the copy's file → the original's. */
+const copies = new Map<string, string>();
 
 /** "OpenBLAS 0.3.21 Haswell" for OpenBLAS's long build string; other libraries' names as they are. */
 function shortName(blas: Blas): string {
@@ -210,6 +236,7 @@ function withBestCore(blas: Blas): Blas | null {
     Deno.env.set("OPENBLAS_CORETYPE", core);
     try {
       opened.set(key, open(copy));
+      copies.set(copy, blas.file);
     } finally {
       if (before == null) Deno.env.delete("OPENBLAS_CORETYPE");
       else Deno.env.set("OPENBLAS_CORETYPE", before);

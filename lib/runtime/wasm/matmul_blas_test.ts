@@ -12,6 +12,8 @@ import {
   selectBlas,
 } from "./matmul_blas.ts";
 import { chooseEngine, describeChoice, type EngineCandidate } from "./engine_choice.ts";
+import { choiceKey, readCachedChoice, writeCachedChoice } from "./engine_cache.ts";
+import { rereadSettings } from "../../settings.ts";
 import { gemm, gemmSupports } from "./matmul_kernel.ts";
 import { heapBuffer, heapOffset, type WasmBackend } from "./wasm_internals.ts";
 import { assertHeapProduct } from "../../../test/heap_matmul.ts";
@@ -160,7 +162,10 @@ Deno.test({
       assert.equal(activeBlas()?.name ?? OUR_KERNELS, productsEngine());
       // The chosen library is what products use, and what gradient workers are told to load.
       assert.equal(blasChoice(), activeBlas()?.file ?? "off");
-      assert.match(describeBackend("wasm"), /\(chosen by measuring: [\d.]+ vs .* GFLOP\/s\)$/);
+      assert.match(
+        describeBackend("wasm"),
+        /\(chosen by measuring(, cached)?: [\d.]+ vs .* GFLOP\/s\)$/,
+      );
       assert.equal(selectBlas("off"), null);
       selectBlas("auto");
       assert.equal(autoChoice(), measured);
@@ -263,4 +268,49 @@ Deno.test({
       selectBlas("auto");
     }
   },
+});
+
+/** Runs `fn` with `QA_CACHE` set to a fresh temporary folder. */
+function withTempCache(fn: () => void) {
+  const before = Deno.env.get("QA_CACHE");
+  Deno.env.set("QA_CACHE", Deno.makeTempDirSync());
+  rereadSettings();
+  try {
+    fn();
+  } finally {
+    if (before == null) Deno.env.delete("QA_CACHE");
+    else Deno.env.set("QA_CACHE", before);
+    rereadSettings();
+  }
+}
+
+Deno.test({
+  name: "auto's choice is cached per CPU and libraries: the next measurement reuses it, verified",
+  ignore: blas == null,
+  fn: () =>
+    withTempCache(() => {
+      const first = measureAuto(backend);
+      assert.equal(first.choice.cached, undefined);
+      const second = measureAuto(backend);
+      assert.equal(second.choice.cached, true);
+      assert.equal(second.chosen, first.chosen);
+      assert.deepEqual(second.choice.figures, first.choice.figures);
+      assert.match(describeChoice(second.choice), /^chosen by measuring, cached: /);
+    }),
+});
+
+Deno.test({
+  name: "a cached choice of a library whose products are wrong is verified, refused and measured",
+  ignore: wrong == null,
+  fn: () =>
+    withTempCache(() => {
+      const key = choiceKey([`${wrong} (${wrong})`, OUR_KERNELS]);
+      writeCachedChoice(key, { chosen: wrong!, figures: [{ label: wrong!, gflops: 1e6 }] });
+      assert.equal(readCachedChoice(key)?.chosen, wrong);
+      const { chosen, choice } = measureAuto(backend, [wrong!]);
+      assert.equal(chosen, null);
+      assert.equal(choice.cached, undefined);
+      assert.match(choice.figures.find((f) => f.label === wrong)!.refused!, /out\[0, 0\] = 1,/);
+      assert.equal(readCachedChoice(key)?.chosen, OUR_KERNELS);
+    }),
 });
