@@ -250,7 +250,10 @@ function withBestCore(blas: Blas): Blas | null {
   }
 }
 
-/** The best OpenBLAS core type /proc/cpuinfo's flags allow, or null (none known, or unreadable). */
+/**
+ * The best OpenBLAS core type /proc/cpuinfo's flags allow, or null (none known, or unreadable:
+ * Deno lets only --allow-all read /proc, as the `qa` commands run).
+ */
 export function bestCoreType(): string | null {
   let flags: Set<string>;
   try {

@@ -314,3 +314,31 @@ Deno.test({
       assert.equal(readCachedChoice(key)?.chosen, OUR_KERNELS);
     }),
 });
+
+Deno.test({
+  name: "with all permissions auto also verifies and times OpenBLAS told the CPU's best core type",
+  ignore: blas == null || !blas.name.startsWith("OpenBLAS"),
+  async fn() {
+    // Deno lets only --allow-all read /proc/cpuinfo: the measurement runs in a child that has it.
+    const script = `
+      import { initBackend } from "${new URL("../backend.ts", import.meta.url).href}";
+      import { activeBlas, autoChoice, bestCoreType } from "${
+      new URL("./matmul_blas.ts", import.meta.url).href
+    }";
+      await initBackend("wasm");
+      const name = activeBlas()?.name;
+      console.log(JSON.stringify({ core: bestCoreType(), name, choice: autoChoice() }));`;
+    const config = new URL("../../../deno.json", import.meta.url).pathname;
+    const cache = await Deno.makeTempDir();
+    const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "-A", "--config", config, script],
+      env: { QA_CACHE: cache, QA_BLAS: "auto" },
+    }).output();
+    assert.ok(success);
+    const { core, choice } = JSON.parse(new TextDecoder().decode(stdout));
+    const figures: { label: string; gflops?: number }[] = choice.figures;
+    if (core == null || blas!.name.includes(` ${core} `)) return; // nothing better to tell it
+    const told = figures.find((f) => f.label.startsWith("OpenBLAS") && f.label.endsWith(core));
+    assert.ok(told?.gflops! > 0, JSON.stringify(figures));
+  },
+});
