@@ -6,7 +6,7 @@
 // that does not know the CPU runs SSE3 kernels slower than ours. So "auto" measures: it loads the
 // libraries it finds, verifies each and our kernels against float64 products, times them on a
 // training-sized product (engine_choice.ts) and keeps the fastest, once per process, when the
-// first product runs on the wasm backend. "off" keeps our kernels; a library file is used as named.
+// first product runs on the wasm backend (cached on disk per CPU and libraries: engine_cache.ts). "off" keeps our kernels; a library file is used as named.
 // `QA_BLAS` (or `--blas`) chooses: auto, off, or a library file with `cblas_sgemm`.
 // The library runs in one thread: our parallelism is the gradient workers, one per core.
 import * as tf from "@tensorflow/tfjs-core";
