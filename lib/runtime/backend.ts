@@ -9,7 +9,14 @@
 // The full package, as the model code uses: it also registers the gradients and chained ops.
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { activeBlas, type BlasChoice, registerCustomKernels, selectBlas } from "./wasm/mod.ts";
+import {
+  activeBlas,
+  type BlasChoice,
+  blasChoiceSummary,
+  OUR_KERNELS,
+  registerCustomKernels,
+  selectBlas,
+} from "./wasm/mod.ts";
 import {
   findAdapter,
   noAdapterMessage,
@@ -105,11 +112,13 @@ export async function initBackend(
 export function describeBackend(backend: string): string {
   if (backend === "webgpu") return `webgpu on ${webgpuImplementation()}'s WebGPU`;
   if (backend !== "wasm") return backend;
-  return `wasm, products on ${productsEngine()}`;
+  const engine = productsEngine();
+  const summary = blasChoiceSummary();
+  return `wasm, products on ${engine}${summary == null ? "" : ` (${summary})`}`;
 }
 
 /** What `productsEngine` says when wasm's products run on our own kernels. */
-export const OUR_KERNELS = "our wasm SIMD kernels";
+export { OUR_KERNELS };
 
 /** What runs wasm's matrix products now: the BLAS's name, or `OUR_KERNELS`. */
 export function productsEngine(): string {

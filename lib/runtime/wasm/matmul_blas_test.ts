@@ -1,8 +1,20 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.ts";
-import { activeBlas, blasChoice, selectBlas } from "./matmul_blas.ts";
-import { gemm } from "./matmul_kernel.ts";
+import { describeBackend, productsEngine } from "../backend.ts";
+import {
+  activeBlas,
+  AUTO_LIBRARIES,
+  autoChoice,
+  blasChoice,
+  measureAuto,
+  OUR_KERNELS,
+  selectBlas,
+} from "./matmul_blas.ts";
+import { chooseEngine, describeChoice, type EngineCandidate } from "./engine_choice.ts";
+import { choiceKey, readCachedChoice, writeCachedChoice } from "./engine_cache.ts";
+import { rereadSettings } from "../../settings.ts";
+import { gemm, gemmSupports } from "./matmul_kernel.ts";
 import { heapBuffer, heapOffset, type WasmBackend } from "./wasm_internals.ts";
 import { assertHeapProduct } from "../../../test/heap_matmul.ts";
 import { values, worst } from "../../../test/values.ts";
@@ -95,7 +107,9 @@ Deno.test("without FFI permission auto keeps our kernels; an explicit library sa
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   try {
     await Deno.writeTextFile(file, script);
-    const args = ["run", "--no-prompt", "--allow-env", file];
+    // The library imports tfjs by its name in deno.json: the script runs under that config.
+    const config = new URL("../../../deno.json", import.meta.url).pathname;
+    const args = ["run", "--no-prompt", "--allow-env", "--config", config, file];
     const { stdout } = await new Deno.Command(Deno.execPath(), { args }).output();
     const { auto, explicit } = JSON.parse(new TextDecoder().decode(stdout));
     assert.equal(auto, null);
@@ -103,4 +117,228 @@ Deno.test("without FFI permission auto keeps our kernels; an explicit library sa
   } finally {
     await Deno.remove(file);
   }
+});
+
+/** Our kernels as a chooser candidate, `repeats` times per product (slower the more). */
+function ours(label: string, repeats = 1, wrong = false): EngineCandidate {
+  return {
+    label,
+    supports: (m, k, n) => gemmSupports(backend, m, k, n),
+    product(a, b, out, shape, transposeA, transposeB) {
+      for (let r = 0; r < repeats; r++) gemm(backend, a, b, out, shape, transposeA, transposeB);
+      if (wrong) new Float32Array(heapBuffer(backend)!, out, 1)[0] += 1e-3;
+    },
+  };
+}
+
+Deno.test("the chooser keeps the faster of two verified engines and refuses a wrong one", () => {
+  const slow = ours("slow", 4);
+  const fast = ours("fast");
+  const wrong = ours("wrong", 1, true);
+  const choice = chooseEngine(backend, [slow, wrong, fast]);
+  assert.equal(choice.chosen, fast);
+  const [slowFigure, wrongFigure, fastFigure] = choice.figures;
+  assert.ok(fastFigure.gflops! > slowFigure.gflops!, JSON.stringify(choice.figures));
+  assert.equal(wrongFigure.gflops, undefined);
+  assert.match(wrongFigure.refused!, /^33×65×40: out\[0, 0\] = .*, float64 says /);
+  assert.match(
+    describeChoice(choice),
+    /^chosen by measuring: [\d.]+ vs slow [\d.]+ GFLOP\/s; wrong refused: 33×65×40/,
+  );
+  assert.equal(chooseEngine(backend, [wrong]).chosen, null);
+});
+
+Deno.test({
+  name: "auto verifies every engine here, keeps the fastest and measures once per process",
+  ignore: blas == null,
+  fn() {
+    try {
+      selectBlas("auto");
+      const measured = autoChoice()!;
+      assert.ok(measured.figures.length >= 2, JSON.stringify(measured.figures));
+      for (const figure of measured.figures) assert.ok(figure.gflops! > 0, JSON.stringify(figure));
+      const fastest = measured.figures.reduce((a, b) => a.gflops! >= b.gflops! ? a : b);
+      assert.equal(measured.chosen!.label, fastest.label);
+      assert.equal(activeBlas()?.name ?? OUR_KERNELS, productsEngine());
+      // The chosen library is what products use, and what gradient workers are told to load.
+      assert.equal(blasChoice(), activeBlas()?.file ?? "off");
+      assert.match(
+        describeBackend("wasm"),
+        /\(chosen by measuring(, cached)?: [\d.]+ vs .* GFLOP\/s\)$/,
+      );
+      assert.equal(selectBlas("off"), null);
+      selectBlas("auto");
+      assert.equal(autoChoice(), measured);
+      // Every library auto found computes float64's products within float32 rounding.
+      const chosen = activeBlas();
+      for (const engine of chosen == null ? [] : [chosen]) {
+        for (const shape of SHAPES) {
+          for (const transposes of TRANSPOSES) {
+            assertHeapProduct(backend, shape, transposes, (a, b, out) => {
+              engine.gemm(
+                heapBuffer(backend)!,
+                a,
+                b,
+                out,
+                shape as [number, number, number],
+                transposes[0],
+                transposes[1],
+              );
+            });
+          }
+        }
+      }
+    } finally {
+      selectBlas("auto");
+    }
+  },
+});
+
+Deno.test({
+  name: "each BLAS auto can load (BLIS too) equals float64 products; a named file is used as named",
+  ignore: blas == null,
+  fn() {
+    try {
+      for (const file of AUTO_LIBRARIES) {
+        let library;
+        try {
+          library = selectBlas(file)!;
+        } catch {
+          continue;
+        }
+        assert.equal(blasChoice(), file);
+        assert.equal(activeBlas(), library);
+        for (const shape of SHAPES) {
+          for (const transposes of TRANSPOSES) {
+            assertHeapProduct(backend, shape, transposes, (a, b, out) => {
+              library.gemm(
+                heapBuffer(backend)!,
+                a,
+                b,
+                out,
+                shape as [number, number, number],
+                transposes[0],
+                transposes[1],
+              );
+            });
+          }
+        }
+      }
+    } finally {
+      selectBlas("auto");
+    }
+  },
+});
+
+const WRONG_SGEMM = `
+void cblas_sgemm(int order, int ta, int tb, int m, int n, int k, float alpha, const float *a,
+                 int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+  for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[i * ldc + j] = 1.0f;
+}`;
+
+/** A shared library whose cblas_sgemm writes 1 everywhere, built with cc; null without cc. */
+async function wrongLibrary(): Promise<string | null> {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/wrong.c`, WRONG_SGEMM);
+  const args = ["-shared", "-fPIC", "-o", `${dir}/libwrong.so`, `${dir}/wrong.c`];
+  try {
+    const { success } = await new Deno.Command("cc", { args, stderr: "null" }).output();
+    return success ? `${dir}/libwrong.so` : null;
+  } catch {
+    return null;
+  }
+}
+
+const wrong = await wrongLibrary();
+if (wrong == null) console.warn("blas_test: no C compiler (cc); the wrong-library test is skipped");
+
+Deno.test({
+  name: "auto refuses a library whose products are wrong, saying why; named, it is used as today",
+  ignore: wrong == null,
+  fn() {
+    try {
+      const { chosen, choice } = measureAuto(backend, [wrong!]);
+      assert.equal(chosen, null);
+      assert.equal(choice.chosen?.label, OUR_KERNELS);
+      const refused = choice.figures.find((f) => f.label === wrong);
+      assert.match(refused!.refused!, /^5×7×3: out\[0, 0\] = 1, float64 says /);
+      assert.match(describeChoice(choice), new RegExp(`${wrong} refused: 5×7×3`));
+      assert.equal(selectBlas(wrong!)?.file, wrong);
+    } finally {
+      selectBlas("auto");
+    }
+  },
+});
+
+/** Runs `fn` with `QA_CACHE` set to a fresh temporary folder. */
+function withTempCache(fn: () => void) {
+  const before = Deno.env.get("QA_CACHE");
+  Deno.env.set("QA_CACHE", Deno.makeTempDirSync());
+  rereadSettings();
+  try {
+    fn();
+  } finally {
+    if (before == null) Deno.env.delete("QA_CACHE");
+    else Deno.env.set("QA_CACHE", before);
+    rereadSettings();
+  }
+}
+
+Deno.test({
+  name: "auto's choice is cached per CPU and libraries: the next measurement reuses it, verified",
+  ignore: blas == null,
+  fn: () =>
+    withTempCache(() => {
+      const first = measureAuto(backend);
+      assert.equal(first.choice.cached, undefined);
+      const second = measureAuto(backend);
+      assert.equal(second.choice.cached, true);
+      assert.equal(second.chosen, first.chosen);
+      assert.deepEqual(second.choice.figures, first.choice.figures);
+      assert.match(describeChoice(second.choice), /^chosen by measuring, cached: /);
+    }),
+});
+
+Deno.test({
+  name: "a cached choice of a library whose products are wrong is verified, refused and measured",
+  ignore: wrong == null,
+  fn: () =>
+    withTempCache(() => {
+      const key = choiceKey([`${wrong} (${wrong})`, OUR_KERNELS]);
+      writeCachedChoice(key, { chosen: wrong!, figures: [{ label: wrong!, gflops: 1e6 }] });
+      assert.equal(readCachedChoice(key)?.chosen, wrong);
+      const { chosen, choice } = measureAuto(backend, [wrong!]);
+      assert.equal(chosen, null);
+      assert.equal(choice.cached, undefined);
+      assert.match(choice.figures.find((f) => f.label === wrong)!.refused!, /out\[0, 0\] = 1,/);
+      assert.equal(readCachedChoice(key)?.chosen, OUR_KERNELS);
+    }),
+});
+
+Deno.test({
+  name: "with all permissions auto also verifies and times OpenBLAS told the CPU's best core type",
+  ignore: blas == null || !blas.name.startsWith("OpenBLAS"),
+  async fn() {
+    // Deno lets only --allow-all read /proc/cpuinfo: the measurement runs in a child that has it.
+    const script = `
+      import { initBackend } from "${new URL("../backend.ts", import.meta.url).href}";
+      import { activeBlas, autoChoice, bestCoreType } from "${
+      new URL("./matmul_blas.ts", import.meta.url).href
+    }";
+      await initBackend("wasm");
+      const name = activeBlas()?.name;
+      console.log(JSON.stringify({ core: bestCoreType(), name, choice: autoChoice() }));`;
+    const config = new URL("../../../deno.json", import.meta.url).pathname;
+    const cache = await Deno.makeTempDir();
+    const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "-A", "--config", config, script],
+      env: { QA_CACHE: cache, QA_BLAS: "auto" },
+    }).output();
+    assert.ok(success);
+    const { core, choice } = JSON.parse(new TextDecoder().decode(stdout));
+    const figures: { label: string; gflops?: number }[] = choice.figures;
+    if (core == null || blas!.name.includes(` ${core} `)) return; // nothing better to tell it
+    const told = figures.find((f) => f.label.startsWith("OpenBLAS") && f.label.endsWith(core));
+    assert.ok(told?.gflops! > 0, JSON.stringify(figures));
+  },
 });

@@ -19,12 +19,23 @@ import {
 export { segmentSum } from "./unsorted_segment_sum.ts";
 export {
   activeBlas,
+  autoChoice,
   type Blas,
   BLAS_ENV,
   type BlasChoice,
   blasChoice,
+  blasChoiceSummary,
+  measureAuto,
+  OUR_KERNELS,
   selectBlas,
 } from "./matmul_blas.ts";
+export {
+  chooseEngine,
+  describeChoice,
+  type EngineCandidate,
+  type EngineChoice,
+  type EngineFigure,
+} from "./engine_choice.ts";
 
 /** Which groups of custom kernels to have registered. */
 export interface CustomKernels {
