@@ -109,9 +109,9 @@ async function downloadBlob(
 }
 
 /**
- * HEAD on the resolve URL, as huggingface_hub's `get_hf_file_metadata`: relative redirects (a
- * renamed repository) are followed, an absolute one (a large file on the CDN) is read for its
- * Location and the X-Linked-* headers.
+ * HEAD on the resolve URL, as huggingface_hub's `get_hf_file_metadata`: redirects to the same host
+ * (a renamed repository) are followed, one to another host (a large file on the CDN) is read for
+ * its Location and the X-Linked-* headers.
  */
 export async function fileMetadata(url: string, options: DownloadOptions = {}) {
   const headers = { ...hubHeaders(), "accept-encoding": "identity", ...options.headers };
@@ -127,8 +127,9 @@ export async function fileMetadata(url: string, options: DownloadOptions = {}) {
     });
     const location = response.headers.get("location");
     const redirect = response.status >= 300 && response.status < 400;
-    if (redirect && location?.startsWith("/")) {
-      at = new URL(location, at).href;
+    const target = redirect && location ? new URL(location, at) : undefined;
+    if (target && target.hostname === new URL(at).hostname) {
+      at = target.href;
       continue;
     }
     return metadataOf(at, response, redirect);

@@ -34,6 +34,6 @@ export function hubFailure(repoId: string, cause: unknown): Error {
 function causeLine(cause: unknown): string {
   const line = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0];
   // lib/hub/http.ts: "could not download URL: REASON".
-  const download = line.match(/^could not download (\S+): (.*?)\.?$/);
+  const download = line.match(/^(?:could not download )?(https?:\/\/\S+): (.*?)\.?$/);
   return download ? `${download[2]} for ${download[1]}` : line.replace(/\.$/, "");
 }
