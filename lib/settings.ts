@@ -70,10 +70,6 @@ const VARIABLES = {
   // Four waves of 264 workgroups (see lib/runtime/webgpu/matmul_webgpu.ts).
   QA_WEBGPU_SPLIT_FILL: { parse: positive(true), fallback: 4 * 264 },
   QA_CACHE: { parse: text, fallback: undefined },
-  QA_SQUAD_BASE_URL: {
-    parse: text,
-    fallback: "https://rajpurkar.github.io/SQuAD-explorer/dataset",
-  },
   QA_FONT_DIR: { parse: text, fallback: undefined },
   // The Hugging Face hub, read as Python's huggingface_hub reads them (lib/hub/).
   HF_ENDPOINT: { parse: text, fallback: "https://huggingface.co" },

@@ -19,7 +19,7 @@ import {
   tagCacheDir,
   writeRef,
 } from "./hf_cache.ts";
-import { fetchWithRetries } from "./http.ts";
+import { fetchWithRetries, HttpStatusError } from "./http.ts";
 import { setting } from "../settings.ts";
 
 /** Base URL of the Hugging Face hub: `HF_ENDPOINT`, else https://huggingface.co. */
@@ -28,7 +28,10 @@ export function hubEndpoint(): string {
 }
 
 /** The hub says the repository has no such file at that revision (X-Error-Code: EntryNotFound). */
-export class HubEntryMissing extends Error {}
+export class HubEntryMissing extends Error {
+  /** The revision's commit, when the hub said it (X-Repo-Commit). */
+  commit?: string;
+}
 
 /** Offline (or the hub unreachable) and the cache lacks the file. */
 export class NotCached extends Error {}
@@ -76,7 +79,15 @@ export async function hubDownload(
   try {
     metadata = await fileMetadata(resolveUrl(repo, revision, file), options);
   } catch (e) {
-    if (e instanceof HubEntryMissing || !isNetworkFailure(e)) throw e;
+    if (e instanceof HubEntryMissing) {
+      // As huggingface_hub: remember the absence (.no_exist) and the revision's commit.
+      if (e.commit) {
+        await markMissing(folder, e.commit, file);
+        await writeRef(folder, revision, e.commit);
+      }
+      throw e;
+    }
+    if (!isNetworkFailure(e)) throw e;
     return await fromCache(repo, file, revision, (e as Error).message);
   }
   await tagCacheDir(hubCacheDir());
@@ -122,7 +133,14 @@ export async function fileMetadata(url: string, options: DownloadOptions = {}) {
       headers,
       redirect: "manual",
     }).catch((e) => {
-      if (/\(EntryNotFound\)/.test((e as Error).message)) throw new HubEntryMissing(e.message);
+      const answer = (e as Error).cause;
+      if (
+        answer instanceof HttpStatusError && answer.headers.get("x-error-code") === "EntryNotFound"
+      ) {
+        const missing = new HubEntryMissing((e as Error).message);
+        missing.commit = answer.headers.get("x-repo-commit") ?? undefined;
+        throw missing;
+      }
       throw e;
     });
     const location = response.headers.get("location");
@@ -180,9 +198,4 @@ async function fromCache(
       why.replace(/\.$/, "")
     }; run once with the network, or point HF_HUB_CACHE at a cache that has it`,
   );
-}
-
-/** Remembers that the hub has no `file` at `commit` (huggingface_hub's `.no_exist`). */
-export async function rememberMissing(repo: HubRepo, commit: string, file: string): Promise<void> {
-  await markMissing(repoFolder(repo), commit, file);
 }

@@ -31,6 +31,13 @@ export interface RequestOptions extends HttpOptions {
 /** A failure worth another try: a 5xx or 429 answer, a network error, a timeout. */
 class TransientError extends Error {}
 
+/** An HTTP answer that is an error (4xx): its status and headers (X-Error-Code, X-Repo-Commit). */
+export class HttpStatusError extends Error {
+  constructor(message: string, readonly status: number, readonly headers: Headers) {
+    super(message);
+  }
+}
+
 type Settings = Required<HttpOptions> & RequestOptions;
 
 // The defaults, each overridable from the environment (lib/settings.ts).
@@ -61,7 +68,7 @@ export async function fetchWithRetries<T>(
       const transient = e instanceof TransientError;
       if (!transient || attempt >= settings.retries) {
         const tries = attempt > 0 ? ` (${attempt + 1} tries)` : "";
-        throw new Error(`${url}: ${(e as Error).message}${tries}`);
+        throw new Error(`${url}: ${(e as Error).message}${tries}`, { cause: e });
       }
       await new Promise((resolve) => setTimeout(resolve, settings.backoffMs * 2 ** attempt));
     }
@@ -105,7 +112,8 @@ async function fetchOnce<T>(
       const message = `HTTP ${response.status} ${response.statusText}`.trim() +
         (code ? ` (${code})` : "");
       const transient = response.status >= 500 || response.status === 429;
-      throw transient ? new TransientError(message) : new Error(message);
+      if (transient) throw new TransientError(message);
+      throw new HttpStatusError(message, response.status, response.headers);
     }
     if (!response.body) return await consume(noBytes(), response);
     const reader = response.body.getReader();

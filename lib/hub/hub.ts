@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { exists } from "./cache.ts";
 import type { DownloadOptions } from "./cache.ts";
-import { hubDownload, HubEntryMissing, NotCached, rememberMissing } from "./download.ts";
+import { hubDownload, HubEntryMissing, NotCached } from "./download.ts";
 import { type HubRepo, repoFolder } from "./hf_cache.ts";
 
 /** True when `name` looks like a hub id (`owner/name` or `name`) and is not an existing path. */
@@ -31,7 +31,6 @@ export async function hubSnapshot(
       commit ??= snapshotCommit(path, file);
     } catch (e) {
       if (!optional.includes(file)) throw e;
-      if (e instanceof HubEntryMissing && commit) await rememberMissing(repo, commit, file);
       if (!(e instanceof HubEntryMissing || e instanceof NotCached)) throw e;
     }
   }

@@ -19,3 +19,13 @@ export {
   snapshotFiles,
 } from "./hf_cache.ts";
 export { hubFailure, OFFLINE_MODEL } from "./explain.ts";
+export { repoCommit, repoFiles, type TreeFile } from "./api.ts";
+export {
+  type DatasetSpec,
+  type DatasetSplitFiles,
+  datasetSplitFiles,
+  defaultSplitPatterns,
+  matching,
+  parseDatasetSpec,
+  readmeConfigs,
+} from "./dataset_files.ts";
