@@ -73,7 +73,7 @@ export async function hubDownload(
     return pointerPath(folder, revision, file);
   }
   if (setting("HF_HUB_OFFLINE")) {
-    return await fromCache(repo, file, revision, "HF_HUB_OFFLINE is set");
+    return await fromCache(repo, file, revision);
   }
   let metadata: FileMetadata;
   try {
@@ -88,7 +88,7 @@ export async function hubDownload(
       throw e;
     }
     if (!isNetworkFailure(e)) throw e;
-    return await fromCache(repo, file, revision, (e as Error).message);
+    return await fromCache(repo, file, revision, e as Error);
   }
   await tagCacheDir(hubCacheDir());
   await writeRef(folder, revision, metadata.commit);
@@ -179,11 +179,13 @@ function isNetworkFailure(e: unknown): boolean {
   return !/HTTP 4\d\d/.test((e as Error).message);
 }
 
+// The cached copy when the hub is not asked (HF_HUB_OFFLINE) or cannot be reached (`failure`,
+// thrown again when the cache has nothing either).
 async function fromCache(
   repo: HubRepo,
   file: string,
   revision: string,
-  why: string,
+  failure?: Error,
 ): Promise<string> {
   const folder = repoFolder(repo);
   const commit = await cachedCommit(folder, revision);
@@ -193,9 +195,10 @@ async function fromCache(
   if (commit && await exists(noExistPath(folder, commit, file))) {
     throw new HubEntryMissing(`${repo.id} has no ${file} at ${revision} (cached answer)`);
   }
+  if (failure) throw failure;
   throw new NotCached(
-    `${file} of ${repo.id} (revision ${revision}) is not in the cache ${folder} and ${
-      why.replace(/\.$/, "")
-    }; run once with the network, or point HF_HUB_CACHE at a cache that has it`,
+    `${file} of ${repo.id} (revision ${revision}) is not in the cache ${folder} and ` +
+      `HF_HUB_OFFLINE is set; run once with the network, or point HF_HUB_CACHE at a cache ` +
+      `that has it`,
   );
 }

@@ -30,6 +30,7 @@ export async function hubSnapshot(
       const path = await hubDownload(repo, file, commit ?? revision, options);
       commit ??= snapshotCommit(path, file);
     } catch (e) {
+      // An optional file the hub lacks, or that the cache lacks offline, is left out.
       if (!optional.includes(file)) throw e;
       if (!(e instanceof HubEntryMissing || e instanceof NotCached)) throw e;
     }
