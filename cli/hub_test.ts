@@ -4,7 +4,9 @@
 // no network at all) answers from that cache; (c) a cache that Python's huggingface_hub filled
 // from the same stand-in is used as it is, and Python reads ours (where that Python is found).
 import { join } from "node:path";
-import { assert, assertEquals } from "../test/assert.ts";
+import { assert, assertEquals, assertRejects } from "../test/assert.ts";
+import { rereadSettings } from "../lib/settings.ts";
+import { modelFolder } from "./model_args.ts";
 import { startHubStandin } from "../test/hub_standin.ts";
 import { hubPython, runPython } from "../test/hub_python.ts";
 import { readConfig } from "../lib/model/config.ts";
@@ -176,25 +178,30 @@ Deno.test({
       },
     ]);
     const cache = await Deno.makeTempDir();
+    const vars: Record<string, string> = { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache };
+    const set = (extra: Record<string, string>) => {
+      for (const [name, value] of Object.entries({ ...vars, ...extra })) Deno.env.set(name, value);
+      rereadSettings();
+    };
     try {
-      const denied = await ask("tester/private", {
-        HF_ENDPOINT: hub.endpoint,
-        HF_HUB_CACHE: cache,
-      });
-      assertEquals(denied.code, 1);
-      const line = denied.stderr.trim().split("\n").at(-1)!;
-      assert(
-        line.startsWith(`error: ${hub.endpoint} has no public model tester/private (HTTP 401`),
-        line,
-      );
+      set({});
+      const denied = await assertRejects(() => modelFolder("tester/private"));
+      const line = (denied as Error).message;
+      assert(line.startsWith(`${hub.endpoint} has no public model tester/private (HTTP 401`), line);
       assert(line.endsWith("for a private or gated model set HF_TOKEN"), line);
-      const allowed = await ask("tester/private", {
-        HF_ENDPOINT: hub.endpoint,
-        HF_HUB_CACHE: cache,
-        HF_TOKEN: "hf_secret",
-      });
-      assertEquals(allowed.code, 0, allowed.stderr);
+      set({ HF_TOKEN: "hf_secret" });
+      const folder = await modelFolder("tester/private");
+      assertEquals(
+        folder,
+        join(cache, "models--tester--private", "snapshots", hub.commit("tester/private")),
+      );
+      assertEquals(
+        await Deno.readFile(join(folder, "model.safetensors")),
+        (await modelFiles(42))["model.safetensors"],
+      );
     } finally {
+      for (const name of [...Object.keys(vars), "HF_TOKEN"]) Deno.env.delete(name);
+      rereadSettings();
       await hub.close();
       await Deno.remove(cache, { recursive: true });
     }

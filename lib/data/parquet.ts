@@ -1,8 +1,9 @@
 // SQuAD questions from parquet files, as `datasets` writes them: string columns id, title, context
 // and question, and answers as a struct of two lists (text: list<string>, answer_start:
-// list<int>). Read with nodejs-polars; the columns are checked before any row, each row as the
-// JSON reader checks it (squad.ts): every error names the file, the question id and the field.
-import pl from "nodejs-polars";
+// list<int>). Read with nodejs-polars, loaded on the first parquet file only (importing lib/data
+// loads no polars); the columns are checked before any row, each row as the JSON reader checks it
+// (squad.ts): every error names the file, the question id and the field.
+import type pl from "nodejs-polars";
 import { checkExample } from "./check.ts";
 import { DataError, type ExampleProblem, type QADataset, type SquadExample } from "./types.ts";
 
@@ -15,12 +16,12 @@ export function isParquet(source: string): boolean {
  * Reads the questions of one or more parquet files (the shards of a split) as one dataset;
  * `source` is what the user named (a file, `hub:OWNER/NAME...`).
  */
-export function readParquetDataset(files: string[], source: string): QADataset {
+export async function readParquetDataset(files: string[], source: string): Promise<QADataset> {
   const examples: SquadExample[] = [];
   const problems: ExampleProblem[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {
-    for (const example of readParquetExamples(file)) {
+    for (const example of await readParquetExamples(file)) {
       if (seen.has(example.id)) {
         throw new DataError(
           file,
@@ -39,14 +40,15 @@ export function readParquetDataset(files: string[], source: string): QADataset {
 }
 
 /** The questions of one parquet file; a missing column or a value of the wrong type is an error. */
-export function readParquetExamples(file: string): SquadExample[] {
-  const frame = readFrame(file);
+export async function readParquetExamples(file: string): Promise<SquadExample[]> {
+  const polars = (await import("nodejs-polars")).default;
+  const frame = readFrame(polars, file);
   const strings = (name: string, required: boolean) => stringColumn(frame, name, file, required);
   const ids = idColumn(frame, file);
   const titles = strings("title", false);
   const contexts = strings("context", true)!;
   const questions = strings("question", true)!;
-  const { text, starts } = answerColumns(frame, file);
+  const { text, starts } = answerColumns(polars, frame, file);
   return ids.map((id, row) => {
     const value = <T>(column: (T | null)[], field: string): T => {
       if (column[row] == null) throw new DataError(file, id, `field "${field}" is null`);
@@ -74,14 +76,14 @@ export function readParquetExamples(file: string): SquadExample[] {
   });
 }
 
-function readFrame(file: string): pl.DataFrame {
+function readFrame(polars: typeof pl, file: string): pl.DataFrame {
   try {
     Deno.statSync(file);
   } catch {
     throw new DataError(file, undefined, "no such file");
   }
   try {
-    return pl.readParquet(file);
+    return polars.readParquet(file);
   } catch (e) {
     throw new DataError(file, undefined, `not a readable parquet file (${(e as Error).message})`);
   }
@@ -138,7 +140,7 @@ function idColumn(frame: pl.DataFrame, file: string): string[] {
   });
 }
 
-function answerColumns(frame: pl.DataFrame, file: string) {
+function answerColumns(polars: typeof pl, frame: pl.DataFrame, file: string) {
   const answers = column(frame, "answers", file);
   const type = String(answers.dtype);
   const expected = "a struct {text: list<string>, answer_start: list<int>}";
@@ -149,7 +151,7 @@ function answerColumns(frame: pl.DataFrame, file: string) {
       `column "answers" should be ${expected}, not ${typeName(answers.dtype)}`,
     );
   }
-  const fields = pl.DataFrame([answers]).unnest("answers");
+  const fields = polars.DataFrame([answers]).unnest("answers");
   for (
     const [name, inner] of [["text", /List\(DataType\((String|Utf8)\)\)/], [
       "answer_start",

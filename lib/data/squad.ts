@@ -19,9 +19,9 @@ export async function loadSquad(source: string, options: ReadOptions = {}): Prom
   const hub = parseDatasetSpec(namedDataset(source));
   if (hub) {
     const split = await datasetSplitFiles(hub, options);
-    return readParquetDataset(split.files, source);
+    return await readParquetDataset(split.files, source);
   }
-  if (isParquet(source)) return readParquetDataset([source], source);
+  if (isParquet(source)) return await readParquetDataset([source], source);
   const text = await readText(source, options);
   return parseSquad(text, source);
 }
