@@ -7,6 +7,10 @@ import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../test/assert.ts";
 import { rereadSettings } from "../lib/settings.ts";
 import { modelFolder } from "./model_args.ts";
+import { askCommand } from "./ask.ts";
+import { predictCommand } from "./predict.ts";
+import { serveCommand } from "./serve.ts";
+import { trainCommand } from "./train.ts";
 import { startHubStandin } from "../test/hub_standin.ts";
 import { hubPython, runPython } from "../test/hub_python.ts";
 import { readConfig } from "../lib/model/config.ts";
@@ -212,3 +216,14 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+Deno.test("qa train, predict, ask and serve take --revision (default main)", async () => {
+  const { Command } = await import("commander");
+  const program = new Command("qa");
+  for (const add of [trainCommand, predictCommand, askCommand, serveCommand]) add(program);
+  for (const command of program.commands) {
+    const revision = command.options.find((option) => option.long === "--revision");
+    assertEquals([command.name(), revision?.defaultValue], [command.name(), "main"]);
+  }
+  assertEquals(program.commands.map((c) => c.name()), ["train", "predict", "ask", "serve"]);
+});
