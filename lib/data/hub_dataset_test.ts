@@ -155,6 +155,11 @@ Deno.test({
         assert((error as Error).message.includes("is not in the cache"), `${error}`);
       },
     );
+    // Without HF_HUB_OFFLINE, a hub that cannot be reached: the cache answers too.
+    await withHub({ HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache }, async () => {
+      sameExamples((await loadSquad("squad", FAST)).examples, train);
+      sameExamples((await loadSquad("hub:tester/json-only", FAST)).examples, v2.slice(40, 50));
+    });
     await Deno.remove(cache, { recursive: true });
   },
 });

@@ -8,7 +8,7 @@
 import { parse as parseYaml } from "yaml";
 import type { DownloadOptions } from "./cache.ts";
 import { repoCommit, repoFiles } from "./api.ts";
-import { hubDownload, HubEntryMissing } from "./download.ts";
+import { hubDownload, HubEntryMissing, isNetworkFailure } from "./download.ts";
 import { cachedCommit, type HubRepo, repoFolder, snapshotFiles, writeRef } from "./hf_cache.ts";
 import { setting } from "../settings.ts";
 
@@ -83,7 +83,8 @@ async function readmeAndCommit(repo: HubRepo, revision: string, options: Downloa
   }
 }
 
-// The commit of a revision: the cache's ref offline, else the info route's (then remembered).
+// The commit of a revision: the cache's ref offline (or with the hub unreachable), else the info
+// route's (then remembered).
 async function commitOf(repo: HubRepo, revision: string, options: DownloadOptions) {
   const folder = repoFolder(repo);
   if (setting("HF_HUB_OFFLINE")) {
@@ -96,14 +97,28 @@ async function commitOf(repo: HubRepo, revision: string, options: DownloadOption
     }
     return cached;
   }
-  const commit = await repoCommit(repo, revision, options);
+  let commit: string;
+  try {
+    commit = await repoCommit(repo, revision, options);
+  } catch (e) {
+    const cached = isNetworkFailure(e) ? await cachedCommit(folder, revision) : undefined;
+    if (!cached) throw e;
+    return cached;
+  }
   await writeRef(folder, revision, commit);
   return commit;
 }
 
+// The commit's files: the tree route, else (offline, or the hub unreachable) the cached snapshot's.
 async function listFiles(repo: HubRepo, commit: string, options: DownloadOptions) {
   if (setting("HF_HUB_OFFLINE")) return await snapshotFiles(repoFolder(repo), commit);
-  return (await repoFiles(repo, commit, options)).map((f) => f.path);
+  try {
+    return (await repoFiles(repo, commit, options)).map((f) => f.path);
+  } catch (e) {
+    const cached = isNetworkFailure(e) ? await snapshotFiles(repoFolder(repo), commit) : [];
+    if (cached.length === 0) throw e;
+    return cached;
+  }
 }
 
 /** README.md's YAML `configs`, each with its splits' path patterns. */

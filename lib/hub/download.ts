@@ -174,8 +174,8 @@ function metadataOf(url: string, response: Response, redirect: boolean): FileMet
   };
 }
 
-// No answer, a refused connection, a timeout, a 5xx: the hub could not be reached, the cache may do.
-function isNetworkFailure(e: unknown): boolean {
+/** No answer, a refused connection, a timeout, a 5xx: the hub could not be reached, the cache may do. */
+export function isNetworkFailure(e: unknown): boolean {
   return !/HTTP 4\d\d/.test((e as Error).message);
 }
 
