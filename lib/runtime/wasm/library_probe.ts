@@ -46,7 +46,11 @@ export function probeLibrary(
     const why = lines(stderr).findLast((line) => line.trim() !== "") ?? "";
     return { figure: { label, refused: `its probe exited with code ${code}: ${why}` } };
   }
-  return JSON.parse(lines(stdout).at(-1)!);
+  try {
+    return JSON.parse(lines(stdout).at(-1)!);
+  } catch {
+    return { figure: { label, refused: `its probe printed no result: ${lines(stdout).at(-1)}` } };
+  }
 }
 
 /** This process's environment with OPENBLAS_CORETYPE as `coreType` says. */

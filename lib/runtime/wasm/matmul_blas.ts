@@ -199,7 +199,12 @@ function findLibraries(files: string[]): string[] {
  */
 function probeVariants(file: string): { figure: EngineFigure; library: Library }[] {
   const found = environmentCoreType();
-  const first = probeLibrary(file, found);
+  let first;
+  try {
+    first = probeLibrary(file, found);
+  } catch {
+    return []; // no child may be started here: the library is not measured
+  }
   if (first.missing != null) return [];
   const variants: { figure: EngineFigure; library: Library }[] = [
     { figure: first.figure!, library: { file } },
