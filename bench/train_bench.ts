@@ -97,7 +97,7 @@ console.log(
       ? `ours: tfjs webgpu on ${values.webgpu}'s WebGPU, whole batches, Deno ${Deno.version.deno}; `
       : `ours: tfjs wasm, 1 thread or ${values.workers} gradient workers, ` +
         `Deno ${Deno.version.deno}; `) +
-    `peer: ${pipName} on ${values["peer-device"]}` +
+    (peers.pip == null ? "peer: none" : `peer: ${pipName} on ${values["peer-device"]}`) +
     (peers.debian == null ? "" : ` and ${debianName}`) +
     `; ${navigator.hardwareConcurrency} cores, ` +
     `load average ${loadAverage()} at the start`,
@@ -209,12 +209,15 @@ interface TorchPython {
 
 /** `python` with its torch version, or undefined (said why: `what` names it). */
 async function torchPython(python: string, what: string): Promise<TorchPython | undefined> {
-  const probe = await new Deno.Command(python, {
-    args: ["-c", "import torch; print(torch.__version__)"],
-    stderr: "null",
-  }).output().catch(() => undefined);
+  let probe: Deno.CommandOutput | undefined;
+  try {
+    const args = ["-c", "import torch; print(torch.__version__)"];
+    probe = await new Deno.Command(python, { args, stderr: "null" }).output();
+  } catch {
+    // not there, or not runnable: said below
+  }
   if (probe?.code === 0) return { python, version: new TextDecoder().decode(probe.stdout).trim() };
-  console.log(`${what} skipped: ${python} has no torch`);
+  console.log(`${what} skipped: ${python} ${probe == null ? "cannot be run" : "has no torch"}`);
   return undefined;
 }
 
