@@ -4,13 +4,14 @@
 // Our wasm SIMD products (matmul_kernel.ts) top out at what 128-bit vectors give, about 40
 // GFLOP/s on one Zen 3 core; OpenBLAS's AVX2 kernels do about 70 on the same core, but an OpenBLAS
 // that does not know the CPU runs SSE3 kernels slower than ours. So "auto" measures, once per
-// process, when the wasm backend starts: each library it finds, as it detects the CPU and (OpenBLAS)
-// told the best core type the CPU supports, is verified against float64 products and timed in a
-// child process of its own (library_probe.ts), our kernels in this one (engine_choice.ts), and the
-// fastest verified engine is kept (cached on disk per CPU and library files: engine_cache.ts).
-// Only the chosen library is then loaded here; for a core type, OPENBLAS_CORETYPE is set once,
-// just before that load, and stays set for the process. "off" keeps our kernels; a library file is
-// used as named. `QA_BLAS` (or `--blas`) chooses: auto, off, or a library file with `cblas_sgemm`.
+// process, when the wasm backend starts: each library it finds (OpenBLAS as the environment's
+// OPENBLAS_CORETYPE has it, as it detects the CPU, and told the best core type the CPU supports) is
+// verified against float64 products and timed in a child process of its own (library_probe.ts),
+// our kernels in this one (engine_choice.ts), and the fastest verified engine is kept (cached on
+// disk per CPU and library files: engine_cache.ts). Only the chosen library is then loaded here;
+// for a core type, OPENBLAS_CORETYPE is set once, just before that load, and stays set for the
+// process. "off" keeps our kernels; a library file is used as named. `QA_BLAS` (or `--blas`)
+// chooses: auto, off, or a library file with `cblas_sgemm`.
 // The library runs in one thread: our parallelism is the gradient workers, one per core.
 import * as tf from "@tensorflow/tfjs-core";
 import { setting } from "../../settings.ts";
