@@ -66,6 +66,9 @@ const VARIABLES = {
   QA_WEBGPU_MATMUL: { parse: oneOf(MATMUL_SHADERS), fallback: "tiled-prefetch" },
   // Four waves of 264 workgroups (see lib/runtime/webgpu/matmul_webgpu.ts).
   QA_WEBGPU_SPLIT_FILL: { parse: positive(true), fallback: 4 * 264 },
+  QA_ENGINE: { parse: oneOf(["auto", "tfjs", "onnxruntime"] as const), fallback: "auto" },
+  // ONNX Runtime's intra-op threads; unset: the machine's cores.
+  QA_ONNX_THREADS: { parse: positive(true), fallback: undefined },
   QA_CACHE: { parse: text, fallback: undefined },
   QA_SQUAD_BASE_URL: {
     parse: text,
