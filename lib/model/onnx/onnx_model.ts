@@ -83,10 +83,10 @@ export class OnnxQuestionAnsweringModel {
       attention_mask: ids("attention_mask", (f) => f.attention_mask),
     };
     if (this.session.inputNames.includes("token_type_ids")) {
-      inputs.token_type_ids = ids(
-        "token_type_ids",
-        (f) => f.token_type_ids ?? new Array(length).fill(0),
-      );
+      // As `inputsOf`: segment ids when every feature has them, else zeros (segment 0).
+      const hasTypes = batch.every((f) => f.token_type_ids && f.token_type_ids.length > 0);
+      const zeros = new Array(length).fill(0);
+      inputs.token_type_ids = ids("token_type_ids", (f) => hasTypes ? f.token_type_ids : zeros);
     }
     return inputs;
   }
