@@ -99,6 +99,7 @@ const VARIABLES = {
   QA_NOTEBOOK_TIMEOUT: { parse: positive(false), fallback: 1800 },
   QA_TRANSFORMERS_PYTHON: { parse: text, fallback: undefined },
   QA_TRANSFORMERS457_PYTHON: { parse: text, fallback: undefined },
+  QA_ONNX_PYTHON: { parse: text, fallback: undefined },
   QA_CHROMIUM: { parse: text, fallback: "/usr/bin/chromium" },
   QA_SERVE_LOAD_REQUESTS: { parse: positive(true), fallback: 2000 },
   QA_DAWN_CHILD: { parse: flag, fallback: false },

@@ -5,10 +5,11 @@ onnxruntime on the features of a JSON Lines file: prints one JSON object with th
 inputs and outputs (name, element type, dims; a dynamic axis by its name) and the start/end logits
 of each feature, for the TypeScript side to compare with its own.
 
-    python tools/onnx_check.py --model DIR/onnx/model.onnx --features FEATURES.jsonl
+    python tools/onnx_check.py --model DIR/onnx/model.onnx --features FEATURES.jsonl[.gz]
 """
 
 import argparse
+import gzip
 import json
 
 import numpy as np
@@ -35,7 +36,8 @@ def main():
     onnx.checker.check_model(model, full_check=True)
     session = onnxruntime.InferenceSession(args.model, providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
-    with open(args.features, encoding="utf-8") as f:
+    opener = gzip.open if args.features.endswith(".gz") else open
+    with opener(args.features, "rt", encoding="utf-8") as f:
         features = [json.loads(line) for line in f if line.strip()]
     feeds = {name: np.array([feat[name] for feat in features], dtype=np.int64) for name in names}
     start, end = session.run(["start_logits", "end_logits"], feeds)

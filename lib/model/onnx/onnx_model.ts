@@ -2,9 +2,8 @@
 // `predictLogits` contract as the TensorFlow.js model (features in, start/end logits out).
 import { join } from "node:path";
 import { OnnxSession } from "../../runtime/mod.ts";
-import type { FeatureLike } from "../batch.ts";
+import type { FeatureLike, FeatureLogits } from "../batch.ts";
 import { type ModelConfig, readConfig } from "../config.ts";
-import type { FeatureLogits } from "../infer.ts";
 import { ONNX_FILE } from "./export.ts";
 
 /** DistilBERT/BERT question answering on ONNX Runtime. */

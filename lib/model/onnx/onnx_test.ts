@@ -14,7 +14,7 @@ import {
   QuestionAnsweringModel,
   resolveEngine,
 } from "../mod.ts";
-import type { FeatureLogits } from "../infer.ts";
+import type { FeatureLogits } from "../batch.ts";
 
 await initBackend("auto");
 
