@@ -1,5 +1,6 @@
 // Inference features/s on the peer's shapes (batch 16 × 384 random ids), ours on TensorFlow.js
-// (wasm, one thread, products as --blas auto chooses) and on ONNX Runtime (the graph
+// (wasm, one thread, products as --blas auto chooses; forward passes of 8 features, 2 for
+// distilbert) and on ONNX Runtime (whole batches) (the graph
 // `qa export --onnx` writes, at 1 thread and at all cores), next to PyTorch as pip installs it
 // (2.13, tools/transformers_env.sh's Python; the model of ../shared/peer/torch_qa_bench.py) at
 // 1 thread and at all cores, in one run:
@@ -56,7 +57,9 @@ for (const shape of values.shapes!.split(",")) {
   const model = shapeModel(shape);
   await model.save(folder);
   await model.saveOnnx(folder);
-  const tfjs = await rate((f) => predictLogits(model, f, batch));
+  // tfjs keeps a forward pass's intermediates to its end: passes of 8 features (2 for distilbert,
+  // whose 16 × 384 tokens overflow the 4 GB wasm heap), as bench:train's inference.
+  const tfjs = await rate((f) => predictLogits(model, f, shape === "distilbert" ? 2 : 8));
   model.dispose();
   const ort: number[] = [];
   for (const threads of [1, cores]) {

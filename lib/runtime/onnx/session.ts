@@ -90,8 +90,7 @@ export class OnnxSession {
       if (tensor.type !== "float32") {
         throw new Error(`${this.path}: output ${name} is ${tensor.type}, expected float32`);
       }
-      const out = { data: tensor.data as Float32Array, dims: [...tensor.dims] };
-      return out;
+      return { data: tensor.data as Float32Array, dims: [...tensor.dims] };
     });
   }
 
