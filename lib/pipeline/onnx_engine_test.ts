@@ -166,3 +166,23 @@ Deno.test("transformers.js finds the marker model's answer, the span ours finds"
   await qa.dispose();
   await Deno.remove(folder, { recursive: true });
 });
+
+Deno.test("on ONNX Runtime an answer does not depend on the batch it shares (qa serve's promise)", async () => {
+  const folder = await exportedFolder("distilbert");
+  const qa = await QuestionAnsweringPipeline.fromPretrained(folder, {
+    engine: "onnxruntime",
+    ...silent,
+  });
+  // A context of several windows, so that windows of different questions share runs.
+  const long = {
+    question: "Where is the bridge?",
+    context: Array.from({ length: 60 }, (_, i) => `Bridge ${i} is in town ${i * 7}.`).join(" "),
+  };
+  const inputs = [...QUESTIONS, long];
+  const together = await qa.answer(inputs, { topK: 3, batchSize: 8 });
+  for (const [i, input] of inputs.entries()) {
+    assertEquals(await qa.answer(input, { topK: 3, batchSize: 1 }), together[i], `input ${i}`);
+  }
+  await qa.dispose();
+  await Deno.remove(folder, { recursive: true });
+});
