@@ -134,17 +134,20 @@ function scalar(g: GraphBuilder, value: number): string {
   return g.floats(Float32Array.of(value), []);
 }
 
+function int64(g: GraphBuilder, value: number): string {
+  return g.int64s([value], []);
+}
+
 /** Word (+ token type) + position embeddings, LayerNorm: [batch, sequence, hidden]. */
 function embeddings(g: GraphBuilder, w: Weights, c: ModelConfig): string {
   const names = architecture(c).embeddings;
   const words = g.op("Gather", [w.tensor(names.words), "input_ids"]);
-  const length = g.op("Shape", ["input_ids"], { start: int(1), end: int(2) });
-  const positions = g.op("Slice", [
-    w.tensor(names.positions),
-    g.int64s([0]),
-    length,
-    g.int64s([0]),
-  ]);
+  // Position ids 0, 1, ... as a running sum of ones shaped like input_ids: element-wise ops keep
+  // the symbolic [batch_size, sequence_length] through shape inference, which ONNX Runtime's
+  // fusions (SkipLayerNormalization, Attention) need to match the residual adds.
+  const ones = g.op("Add", [g.op("Mul", ["input_ids", int64(g, 0)]), int64(g, 1)]);
+  const positionIds = g.op("Sub", [g.op("CumSum", [ones, int64(g, 1)]), int64(g, 1)]);
+  const positions = g.op("Gather", [w.tensor(names.positions), positionIds]);
   let sum = g.op("Add", [words, positions]);
   if (names.tokenTypes != null) {
     sum = g.op("Add", [sum, g.op("Gather", [w.tensor(names.tokenTypes), "token_type_ids"])]);
