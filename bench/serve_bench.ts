@@ -1,10 +1,11 @@
 // `qa serve` under load next to transformers' pipeline("question-answering"), in one run, on the
 // same saved model and the same SQuAD questions:
 //   deno task bench:serve [--model DIR] [--requests 2000] [--concurrency 16] [--max-batch 16]
-//     [--blas off,auto] [--workers 1,CORES] [--threads 1,CORES]
-// Ours: `qa serve` in its own process (--backend wasm, each --blas and --workers in turn), driven
-// over loopback HTTP by this process: p50/p99 latency and requests/s, and the server's RSS before
-// and after.
+//     [--blas off,auto] [--workers 1,CORES] [--threads 1,CORES] [--engines tfjs,onnxruntime]
+// Ours: `qa serve` in its own process (--backend wasm, each --blas and --workers in turn on
+// --engine tfjs; each --workers on --engine onnxruntime, the model exported first with
+// `qa export --onnx` into a temporary folder), driven over loopback HTTP by this process: p50/p99
+// latency and requests/s, and the server's RSS before and after.
 // The peer (bench/serve_peer.py) runs in process, no HTTP, one question per call and then batched
 // by 16, at each torch thread count; the best is shown. It needs a transformers that still has the
 // question-answering pipeline (4.57; 5.x removed it): $QA_TRANSFORMERS457_PYTHON, else
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     blas: { type: "string", default: "off,auto" },
     workers: { type: "string", default: `1,${navigator.hardwareConcurrency}` },
     threads: { type: "string", default: `1,${navigator.hardwareConcurrency}` },
+    engines: { type: "string", default: "tfjs,onnxruntime" },
   },
 });
 const requests = Number(values.requests);
@@ -46,15 +48,31 @@ console.log(
 console.log(`model ${values.model}; ${pairs.length} SQuAD v1.1 questions, in turn`);
 
 const rows: string[][] = [];
-const configs = values.blas.split(",").flatMap((blas) =>
-  values.workers.split(",").map((workers) => ({ blas, workers }))
-);
-for (const { blas, workers } of configs) {
+const engines = values.engines.split(",");
+const configs = engines.includes("tfjs")
+  ? values.blas.split(",").flatMap((blas) =>
+    values.workers.split(",").map((workers) => ({ engine: "tfjs", blas, workers }))
+  )
+  : [];
+const exported = engines.includes("onnxruntime") ? await exportOnnx(values.model) : undefined;
+if (exported) {
+  configs.push(
+    ...values.workers.split(",").map((workers) => ({
+      engine: "onnxruntime",
+      blas: "off",
+      workers,
+    })),
+  );
+}
+for (const { engine, blas, workers } of configs) {
+  const model = engine === "onnxruntime" ? exported! : values.model;
   const server = await startServeProcess([
-    ...["--model", values.model, "--backend", "wasm", "--blas", blas],
+    ...["--model", model, "--backend", "wasm", "--blas", blas, "--engine", engine],
     ...["--max-batch", values["max-batch"], "--workers", workers],
   ]);
-  const name = `qa serve --blas ${blas} --workers ${workers}`;
+  const name = engine === "onnxruntime"
+    ? `qa serve --engine onnxruntime --workers ${workers}`
+    : `qa serve --blas ${blas} --workers ${workers}`;
   try {
     const bodies = pairs.map((inputs) => ({ inputs }));
     await runLoad(server.url, bodies, { requests: 100, concurrency });
@@ -119,6 +137,21 @@ for (const row of [header, ...rows]) {
     row.map((cell, c) => c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))
       .join("  "),
   );
+}
+
+if (exported) await Deno.remove(exported, { recursive: true });
+
+/** The model saved with onnx/model.onnx in a temporary folder (`qa export --onnx`). */
+async function exportOnnx(model: string): Promise<string> {
+  const folder = await Deno.makeTempDir({ prefix: "qa-serve-bench-onnx-" });
+  const cli = fileURLToPath(new URL("cli/qa.ts", root));
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", cli, "export", "--model", model, "--onnx", folder],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (run.code !== 0) throw new Error(`qa export --onnx ${folder} failed`);
+  return folder;
 }
 
 // A Python whose transformers has pipeline("question-answering"), or undefined (said why).

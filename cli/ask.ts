@@ -6,10 +6,18 @@ import {
   QuestionAnsweringPipeline,
   type QuestionContext,
 } from "../lib/pipeline/mod.ts";
-import { checkModel, type ModelArgs, startBackend, withModelOptions } from "./model_args.ts";
+import {
+  checkModel,
+  type EngineArgs,
+  type ModelArgs,
+  reportEngine,
+  startBackend,
+  withEngineOption,
+  withModelOptions,
+} from "./model_args.ts";
 import { positiveInt } from "./report.ts";
 
-interface AskArgs extends ModelArgs {
+interface AskArgs extends ModelArgs, EngineArgs {
   model: string;
   question: string[];
   questions?: string;
@@ -51,7 +59,7 @@ export function askCommand(program: Command): void {
       "keep an answer to its tokens' characters instead of widening it to whole words",
     )
     .option("--batch-size <n>", "windows per forward pass", positiveInt("--batch-size"), 8);
-  withModelOptions(command).action(ask);
+  withEngineOption(withModelOptions(command)).action(ask);
 }
 
 // An option's value where the command line gave it, else undefined (not the shared default).
@@ -93,7 +101,9 @@ async function ask(args: AskArgs, command: Command): Promise<void> {
   await startBackend(args.backend, args.webgpu, args.blas);
   const qa = await QuestionAnsweringPipeline.fromPretrained(folder, {
     tokenizer: args.tokenizer,
+    engine: args.engine,
   });
+  reportEngine(qa.model);
   const answers = await qa.answer(inputs as QuestionContext[], {
     topK: args.topK,
     handleImpossibleAnswer: args.handleImpossibleAnswer,

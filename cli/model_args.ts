@@ -2,6 +2,13 @@ import type { Command } from "commander";
 import { join } from "node:path";
 import { checkpointFolder, isConfigOnlyFolder } from "../lib/model/io/checkpoint.ts";
 import { readConfig } from "../lib/model/config.ts";
+import {
+  describeEngine,
+  type EngineName,
+  ENGINES,
+  type InferenceModel,
+  parseEngine,
+} from "../lib/model/mod.ts";
 import { BLAS_ENV, describeBackend, initBackend } from "../lib/runtime/mod.ts";
 import { WEBGPU_ENV, type WebGPUImplementation } from "../lib/runtime/mod.ts";
 import { positiveInt } from "./report.ts";
@@ -66,6 +73,27 @@ export const REVISION_OPTION = [
   "branch, tag or commit of a hub --model (cached in the Hugging Face cache)",
   "main",
 ] as const;
+
+/** The engine option of the inference commands. */
+export interface EngineArgs {
+  engine: EngineName;
+}
+
+/** Adds --engine (predict, ask, serve): what runs the model. */
+export function withEngineOption(command: Command): Command {
+  return command.option(
+    "--engine <name>",
+    `what runs the model: ${ENGINES.join(", ")}; auto takes onnxruntime where it loads and the ` +
+      "folder has onnx/model.onnx (qa export --onnx), else tfjs (env QA_ENGINE)",
+    (value: string) => parseEngine(value),
+    setting("QA_ENGINE"),
+  );
+}
+
+/** Says which engine runs the model (stderr, beside the backend line). */
+export function reportEngine(model: InferenceModel): void {
+  console.error(`engine: ${describeEngine(model)}`);
+}
 
 function webgpuChoice(value: string): WebGPUImplementation {
   if (value === "deno" || value === "dawn") return value;

@@ -1,13 +1,21 @@
 import type { Command } from "commander";
 import { AtomicWriter, loadSquad, writeTextAtomic } from "../lib/data/mod.ts";
-import { QuestionAnsweringModel } from "../lib/model/mod.ts";
+import { loadInferenceModel } from "../lib/model/mod.ts";
 import { answersOf, predictDataset } from "../lib/pipeline/mod.ts";
 import { nbestJson } from "../lib/postprocess/mod.ts";
 import { QATokenizer } from "../lib/tokenizer/mod.ts";
-import { checkModel, type ModelArgs, startBackend, withModelOptions } from "./model_args.ts";
+import {
+  checkModel,
+  type EngineArgs,
+  type ModelArgs,
+  reportEngine,
+  startBackend,
+  withEngineOption,
+  withModelOptions,
+} from "./model_args.ts";
 import { type DecodingArgs, positiveInt, reportSkipped, withDecodingOptions } from "./report.ts";
 
-interface PredictArgs extends ModelArgs, DecodingArgs {
+interface PredictArgs extends ModelArgs, DecodingArgs, EngineArgs {
   model: string;
   data: string;
   out: string;
@@ -24,14 +32,15 @@ export function predictCommand(program: Command): void {
     .requiredOption("--out <file>", "PREDICTIONS.json: {question id: answer text}")
     .option("--raw-logits <file>", "write each feature with its start/end logits (.jsonl[.gz])")
     .option("--batch-size <n>", "features per forward pass", positiveInt("--batch-size"), 32);
-  withDecodingOptions(withModelOptions(command)).action(predict);
+  withEngineOption(withDecodingOptions(withModelOptions(command))).action(predict);
 }
 
 async function predict(args: PredictArgs): Promise<void> {
   const folder = await checkModel(args.model, args.maxLength, args.revision);
   await startBackend(args.backend, args.webgpu, args.blas);
   const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? folder);
-  const model = await QuestionAnsweringModel.fromPretrained(folder);
+  const model = await loadInferenceModel(folder, { engine: args.engine });
+  reportEngine(model);
   const dataset = await loadSquad(args.data);
   const started = performance.now();
   const result = await predictDataset(model, tokenizer, dataset.examples, {

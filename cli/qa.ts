@@ -5,6 +5,7 @@ import { positiveNumber } from "./model_args.ts";
 import { askCommand } from "./ask.ts";
 import { chartCommand } from "./chart.ts";
 import { evaluateCommand } from "./evaluate.ts";
+import { exportCommand } from "./export.ts";
 import { featurizeCommand } from "./featurize.ts";
 import { runMain } from "./main.ts";
 import { postprocessCommand } from "./postprocess.ts";
@@ -33,6 +34,7 @@ predictCommand(program);
 askCommand(program);
 chartCommand(program);
 serveCommand(program);
+exportCommand(program);
 
 await runMain(async () => {
   await program.parseAsync(["deno", "qa", ...Deno.args]);

@@ -2,11 +2,20 @@ import type { Command } from "commander";
 import { BLAS_ENV } from "../lib/runtime/mod.ts";
 import { QuestionAnsweringPipeline } from "../lib/pipeline/mod.ts";
 import { AnswerWorkers, DEFAULT_SERVE_OPTIONS, QAServer } from "../lib/serve/mod.ts";
-import { type ModelArgs, modelFolder, REVISION_OPTION, startBackend } from "./model_args.ts";
+import {
+  type EngineArgs,
+  type ModelArgs,
+  modelFolder,
+  reportEngine,
+  REVISION_OPTION,
+  startBackend,
+  withEngineOption,
+} from "./model_args.ts";
+import { onnxThreads } from "../lib/runtime/mod.ts";
 import { nonNegativeNumber } from "./model_args.ts";
 import { positiveInt } from "./report.ts";
 
-interface ServeArgs {
+interface ServeArgs extends EngineArgs {
   model: string;
   revision: string;
   tokenizer?: string;
@@ -26,7 +35,7 @@ const defaults = DEFAULT_SERVE_OPTIONS;
 
 /** `qa serve`: the Hugging Face Inference API's question answering, and a page, over HTTP. */
 export function serveCommand(program: Command): void {
-  program.command("serve")
+  const command = program.command("serve")
     .description(
       "serve a question-answering model over HTTP: the Hugging Face Inference API on POST / " +
         "({inputs: {question, context}, parameters} -> {answer, score, start, end}), a page " +
@@ -80,8 +89,8 @@ export function serveCommand(program: Command): void {
       "longest context in characters (413)",
       positiveInt("--max-context-chars"),
       defaults.limits.maxContextChars,
-    )
-    .action(serve);
+    );
+  withEngineOption(command).action(serve);
 }
 
 function nonNegativeInteger(name: string): (value: string) => number {
@@ -97,15 +106,22 @@ function nonNegativeInteger(name: string): (value: string) => number {
 async function serve(args: ServeArgs): Promise<void> {
   const folder = await modelFolder(args.model, args.revision);
   await startBackend(args.backend, undefined, args.blas);
+  // With workers, ONNX Runtime's threads are shared out among them.
+  const threads = Math.max(1, Math.floor(onnxThreads() / args.workers));
   const qa = await QuestionAnsweringPipeline.fromPretrained(folder, {
     tokenizer: args.tokenizer,
+    engine: args.engine,
+    threads: args.workers > 1 ? threads : undefined,
   });
+  reportEngine(qa.model);
   const workers = args.workers > 1
     ? await AnswerWorkers.start(args.workers, {
       model: folder,
       tokenizer: args.tokenizer,
       backend: workerBackend(args.backend),
       blas: args.blas,
+      engine: args.engine,
+      threads,
     })
     : undefined;
   const server = QAServer.start(qa, {
@@ -135,7 +151,7 @@ async function serve(args: ServeArgs): Promise<void> {
   await server.finished;
   await stopping;
   workers?.close();
-  qa.dispose();
+  await qa.dispose();
   const { batches, jobs } = server.stats;
   console.error(`qa serve: stopped after ${jobs} requests in ${batches} batches`);
 }

@@ -69,6 +69,9 @@ const VARIABLES = {
   QA_WEBGPU_MATMUL: { parse: oneOf(MATMUL_SHADERS), fallback: "tiled-prefetch" },
   // Four waves of 264 workgroups (see lib/runtime/webgpu/matmul_webgpu.ts).
   QA_WEBGPU_SPLIT_FILL: { parse: positive(true), fallback: 4 * 264 },
+  QA_ENGINE: { parse: oneOf(["auto", "tfjs", "onnxruntime"] as const), fallback: "auto" },
+  // ONNX Runtime's intra-op threads; unset: the machine's cores.
+  QA_ONNX_THREADS: { parse: positive(true), fallback: undefined },
   QA_CACHE: { parse: text, fallback: undefined },
   QA_FONT_DIR: { parse: text, fallback: undefined },
   // The Hugging Face hub, read as Python's huggingface_hub reads them (lib/hub/).
@@ -103,6 +106,7 @@ const VARIABLES = {
   QA_TRANSFORMERS_PYTHON: { parse: text, fallback: undefined },
   QA_HUB_PYTHON: { parse: text, fallback: undefined },
   QA_TRANSFORMERS457_PYTHON: { parse: text, fallback: undefined },
+  QA_ONNX_PYTHON: { parse: text, fallback: undefined },
   QA_CHROMIUM: { parse: text, fallback: "/usr/bin/chromium" },
   QA_SERVE_LOAD_REQUESTS: { parse: positive(true), fallback: 2000 },
   QA_DAWN_CHILD: { parse: flag, fallback: false },

@@ -12,6 +12,12 @@ export interface FeatureLike {
   end_position?: number;
 }
 
+/** Start and end logits per feature, in feature order. */
+export interface FeatureLogits {
+  startLogits: Float32Array[];
+  endLogits: Float32Array[];
+}
+
 /** Inputs of a batch of features, [batch, length] int32 tensors. */
 export function inputsOf(features: FeatureLike[]): EncoderInputs {
   const rows = (pick: (f: FeatureLike) => ArrayLike<number> | undefined) =>

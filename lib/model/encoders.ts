@@ -26,7 +26,7 @@ export interface EncoderInputs {
 }
 
 /** Where one transformer block keeps its parameters (prefixes of `.weight` and `.bias`). */
-interface BlockNames {
+export interface BlockNames {
   attention: AttentionNames;
   /** The LayerNorm after attention's residual add. */
   attentionNorm: string;
@@ -38,7 +38,7 @@ interface BlockNames {
 }
 
 /** One architecture's parameter names, in Hugging Face's checkpoint order, and its differences. */
-interface Architecture {
+export interface Architecture {
   /** Embedding tables (full names) and the embeddings' LayerNorm (prefix). */
   embeddings: { words: string; positions: string; tokenTypes: string | null; norm: string };
   block(layer: number): BlockNames;
@@ -96,7 +96,8 @@ const BERT: Architecture = {
   attentionOutputDropout: true,
 };
 
-function architecture(c: ModelConfig): Architecture {
+/** The parameter names and differences of `c`'s architecture (the forward pass's and the ONNX export's). */
+export function architecture(c: ModelConfig): Architecture {
   return c.modelType === "distilbert" ? DISTILBERT : BERT;
 }
 

@@ -1,21 +1,24 @@
 // Logits for many features, batch by batch, without keeping tensors around.
 import * as tf from "@tensorflow/tfjs";
-import { disposeBatch, type FeatureLike, inputsOf } from "./batch.ts";
+import { disposeBatch, type FeatureLike, type FeatureLogits, inputsOf } from "./batch.ts";
 import type { QuestionAnsweringModel } from "./model.ts";
+import { OnnxQuestionAnsweringModel } from "./onnx/onnx_model.ts";
 
-/** Start and end logits per feature, in feature order. */
-export interface FeatureLogits {
-  startLogits: Float32Array[];
-  endLogits: Float32Array[];
-}
+export type { FeatureLogits };
 
-/** Runs the model over `features` (no dropout); `onBatch` reports progress. */
+/**
+ * Runs the model over `features` (no dropout); `onBatch` reports progress. An ONNX Runtime model
+ * (`OnnxQuestionAnsweringModel`) runs its graph instead.
+ */
 export async function predictLogits(
-  model: QuestionAnsweringModel,
+  model: QuestionAnsweringModel | OnnxQuestionAnsweringModel,
   features: FeatureLike[],
   batchSize = 32,
   onBatch?: (done: number, total: number) => void,
 ): Promise<FeatureLogits> {
+  if (model instanceof OnnxQuestionAnsweringModel) {
+    return await model.predictLogits(features, batchSize, onBatch);
+  }
   const out: FeatureLogits = { startLogits: [], endLogits: [] };
   for (let from = 0; from < features.length; from += batchSize) {
     const batch = features.slice(from, from + batchSize);

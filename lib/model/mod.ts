@@ -11,3 +11,21 @@ export { parseConfig, readConfig } from "./config.ts";
 export { readValues, updateValues } from "./values.ts";
 export { isConfigOnlyFolder, readCheckpoint } from "./io/checkpoint.ts";
 export { seedDropout } from "../runtime/mod.ts";
+export {
+  describeEngine,
+  type EngineName,
+  type EngineOptions,
+  ENGINES,
+  type InferenceModel,
+  loadInferenceModel,
+  parseEngine,
+  resolveEngine,
+} from "./engine.ts";
+export {
+  ONNX_FILE,
+  ONNX_OPSET,
+  onnxInputNames,
+  onnxModel,
+  OnnxQuestionAnsweringModel,
+  writeOnnx,
+} from "./onnx/mod.ts";

@@ -12,6 +12,7 @@ import { type ModelConfig, readConfig } from "./config.ts";
 import { type EncoderInputs, parameterShapes } from "./encoders.ts";
 import { DEFAULT_SEED, initialWeight, initialWeights } from "./init.ts";
 import type { Weights } from "./layers.ts";
+import { writeOnnx } from "./onnx/export.ts";
 import { type SpanLabels, type SpanLogits, spanLogits, spanLoss } from "./qa_model.ts";
 
 /** Options of `QuestionAnsweringModel.fromConfig`. */
@@ -195,6 +196,14 @@ export class QuestionAnsweringModel {
   /** Writes config.json + model.safetensors (+ the tokenizer files of `tokenizerFolder`). */
   async save(folder: string, options: { tokenizerFolder?: string } = {}): Promise<void> {
     await writeCheckpoint(folder, this.config, await this.weightArrays(), options);
+  }
+
+  /**
+   * Writes the model as an ONNX graph to `folder`/onnx/model.onnx, where transformers.js and
+   * `--engine onnxruntime` find it; returns the file's path.
+   */
+  async saveOnnx(folder: string): Promise<string> {
+    return await writeOnnx(folder, this.config, await this.weightArrays());
   }
 
   /** Frees every weight. */

@@ -2,7 +2,7 @@
 // release that has it): each context is read in strided windows (windows.ts), all windows of all
 // questions go through the model in batches, each window proposes its best spans scored
 // P(start) × P(end) (spans.ts), and a question's answers gather them (answers.ts).
-import { predictLogits, type QuestionAnsweringModel } from "../model/mod.ts";
+import { type InferenceModel, predictLogits } from "../model/mod.ts";
 import type { QATokenizer } from "../tokenizer/mod.ts";
 import { type Answer, gatherAnswers } from "./answers.ts";
 import { checkInputs, QuestionAnsweringInputError, type QuestionContext } from "./inputs.ts";
@@ -40,7 +40,7 @@ export interface AskOptions {
  * room left for the context) throws a `QuestionAnsweringInputError` naming the input's index.
  */
 export async function answerQuestions(
-  model: QuestionAnsweringModel,
+  model: InferenceModel,
   tokenizer: QATokenizer,
   inputs: readonly QuestionContext[],
   options: AskOptions = {},
@@ -84,7 +84,7 @@ export async function answerQuestions(
  * first (`topK` of them).
  */
 export async function answerQuestion(
-  model: QuestionAnsweringModel,
+  model: InferenceModel,
   tokenizer: QATokenizer,
   question: string,
   context: string,

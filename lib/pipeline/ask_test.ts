@@ -3,7 +3,7 @@ import { markerModel, smallConfig } from "../../test/marker_model.ts";
 import { sharedPath } from "../../test/shared.ts";
 import { prepareValidationFeatures, type ValidationFeature } from "../features/mod.ts";
 import { initBackend } from "../runtime/mod.ts";
-import { predictLogits, QuestionAnsweringModel } from "../model/mod.ts";
+import { type InferenceModel, predictLogits, QuestionAnsweringModel } from "../model/mod.ts";
 import { QATokenizer } from "../tokenizer/mod.ts";
 import {
   type Answer,
@@ -253,7 +253,7 @@ Deno.test("transformers' window defaults: docStride is half of a short maxLength
 // P(start) × P(end), each window's best topK·2 + 10 spans widened to the words of their first and
 // last tokens, spans of the same text (case aside) summed into the first, all ranked together.
 async function referenceAnswers(
-  model: QuestionAnsweringModel,
+  model: InferenceModel,
   tokenizer: QATokenizer,
   input: QuestionContext,
   options: { topK: number; maxAnswerLength: number; handleImpossibleAnswer: boolean },

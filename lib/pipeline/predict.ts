@@ -7,7 +7,7 @@ import {
   type ValidationFeature,
 } from "../features/mod.ts";
 import { evaluateSquad } from "../metric/mod.ts";
-import { type FeatureLogits, predictLogits, type QuestionAnsweringModel } from "../model/mod.ts";
+import { type FeatureLogits, type InferenceModel, predictLogits } from "../model/mod.ts";
 import {
   postprocessQaPredictions,
   predictionsV1,
@@ -34,7 +34,7 @@ export interface DatasetPredictions {
 
 /** Predicts the answer of every example. */
 export async function predictDataset(
-  model: QuestionAnsweringModel,
+  model: InferenceModel,
   tokenizer: QATokenizer,
   examples: SquadExample[],
   options: PredictOptions = {},

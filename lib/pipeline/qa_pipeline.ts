@@ -1,8 +1,9 @@
 // A model and its tokenizer behind one call, like transformers' pipeline("question-answering").
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../runtime/mod.ts";
-import { QuestionAnsweringModel } from "../model/mod.ts";
+import { type EngineName, type InferenceModel, loadInferenceModel } from "../model/mod.ts";
 import { QATokenizer } from "../tokenizer/mod.ts";
+import { setting } from "../settings.ts";
 import type { Answer } from "./answers.ts";
 import { answerQuestions, type AskOptions } from "./ask.ts";
 import { listInputs, type QuestionContext, type QuestionsContexts } from "./inputs.ts";
@@ -14,6 +15,14 @@ export interface PipelineOptions {
    * is kept, and "auto" is started if none is.
    */
   backend?: BackendName;
+  /**
+   * What runs the model: "tfjs", "onnxruntime" (the folder's onnx/model.onnx, from
+   * `qa export --onnx`) or "auto" (ONNX Runtime where it loads and the file is there, else tfjs).
+   * Default: QA_ENGINE, else "auto".
+   */
+  engine?: EngineName;
+  /** ONNX Runtime's intra-op threads (QA_ONNX_THREADS, else the cores). */
+  threads?: number;
   /** Tokenizer folder or hub id, when not the model's own. */
   tokenizer?: string;
   /** Where loading notices go (console.warn). */
@@ -30,7 +39,7 @@ export interface PipelineOptions {
  * ```
  */
 export class QuestionAnsweringPipeline {
-  constructor(readonly model: QuestionAnsweringModel, readonly tokenizer: QATokenizer) {}
+  constructor(readonly model: InferenceModel, readonly tokenizer: QATokenizer) {}
 
   /** Loads the model and tokenizer of a Hugging Face folder or hub id. */
   static async fromPretrained(
@@ -41,7 +50,11 @@ export class QuestionAnsweringPipeline {
       await initBackend(options.backend ?? "auto");
     }
     const tokenizer = await QATokenizer.fromPretrained(options.tokenizer ?? nameOrPath);
-    const model = await QuestionAnsweringModel.fromPretrained(nameOrPath, { log: options.log });
+    const model = await loadInferenceModel(nameOrPath, {
+      engine: options.engine ?? setting("QA_ENGINE"),
+      threads: options.threads,
+      log: options.log,
+    });
     return new QuestionAnsweringPipeline(model, tokenizer);
   }
 
@@ -69,8 +82,8 @@ export class QuestionAnsweringPipeline {
     return single ? answers[0] : answers;
   }
 
-  /** Frees the model's weights. */
-  dispose(): void {
-    this.model.dispose();
+  /** Frees the model's weights (or its ONNX Runtime session). */
+  async dispose(): Promise<void> {
+    await this.model.dispose();
   }
 }

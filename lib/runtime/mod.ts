@@ -33,3 +33,11 @@ export { biasGelu } from "./fused/bias_gelu.ts";
 export { dropout, seedDropout } from "./fused/dropout.ts";
 export { additiveMask, maskedSoftmax } from "./fused/masked_softmax.ts";
 export { residualLayerNorm } from "./fused/residual_layer_norm.ts";
+export {
+  type FloatOutput,
+  type IdsInput,
+  loadOnnxRuntime,
+  onnxRuntimeVersion,
+  OnnxSession,
+  onnxThreads,
+} from "./onnx/session.ts";

@@ -1,5 +1,6 @@
 // A worker thread holding its own copy of the pipeline (its own TensorFlow.js wasm instance, so N
 // workers use N cores): it answers the batches answer_workers.ts sends it, one at a time.
+import type { EngineName } from "../model/mod.ts";
 import { initBackend } from "../runtime/mod.ts";
 import {
   type Answer,
@@ -18,6 +19,8 @@ export type AnswerRequest =
     tokenizer?: string;
     backend: "auto" | "wasm" | "cpu";
     blas: string;
+    engine?: EngineName;
+    threads?: number;
   }
   | { type: "answer"; inputs: QuestionContext[]; options: AskOptions };
 
@@ -42,6 +45,8 @@ scope.onmessage = async ({ data }) => {
       await initBackend(data.backend, { blas: data.blas });
       pipeline = await QuestionAnsweringPipeline.fromPretrained(data.model, {
         tokenizer: data.tokenizer,
+        engine: data.engine,
+        threads: data.threads,
         log: () => {},
       });
       scope.postMessage({ type: "ready" });

@@ -7,6 +7,7 @@ import {
   QuestionAnsweringInputError,
   type QuestionContext,
 } from "../pipeline/mod.ts";
+import type { EngineName } from "../model/mod.ts";
 import type { AnswerReply, AnswerRequest } from "./answer_worker.ts";
 import { RequestError } from "./request.ts";
 
@@ -17,6 +18,10 @@ export interface AnswerWorkersOptions {
   backend: "auto" | "wasm" | "cpu";
   /** BLAS choice of wasm's matrix products ("off": our wasm kernels). */
   blas: string;
+  /** The inference engine (`loadInferenceModel`); "auto" when left out. */
+  engine?: EngineName;
+  /** ONNX Runtime's intra-op threads in each worker. */
+  threads?: number;
 }
 
 /** A pool of workers, each holding the pipeline. */
