@@ -14,7 +14,10 @@ import {
   type QuestionContext,
 } from "./mod.ts";
 
-await initBackend("auto");
+// Products on our wasm kernels: answers batched and one at a time are equal to the bit only where a
+// product's rows do not depend on how many there are, which OpenBLAS's AVX-512 kernels do not promise
+// (`qa serve` defaults to `--blas off` for the same reason: docs/serve.md).
+await initBackend("auto", { blas: "off" });
 
 const TINY = sharedPath("golden/models/tiny-distilbert-init");
 const CHINESE = sharedPath("models/bert-base-chinese");
