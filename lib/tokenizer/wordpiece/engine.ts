@@ -1,0 +1,59 @@
+// Our TypeScript WordPiece as the engine of a QATokenizer (see ../engine.ts).
+import type { PairLayout, TokenizerEngine } from "../engine.ts";
+import type { BatchEncoding, EncodeOptions } from "../encoding.ts";
+import type { TextTokens } from "../windows.ts";
+import type { WordPieceTokenizer } from "./tokenizer.ts";
+
+// The pair layout of the Rust post-processor that made the reference features (NativeEngine asks
+// it; the wordpiece tests check both agree): the first text's sequence ids null when a pair is
+// not truncated, the truncated context typed 0 in overflowing windows.
+const RUST_BERT_LAYOUT: PairLayout = {
+  bert: true,
+  untruncatedFirstSequenceId: null,
+  overflowTypeId: 0,
+};
+
+/** A WordPieceTokenizer behind QATokenizer: BERT windows only (windows.ts assembles them). */
+export class WordPieceEngine implements TokenizerEngine {
+  readonly name = "wordpiece";
+
+  constructor(readonly tokenizer: WordPieceTokenizer) {}
+
+  tokenize(texts: string[]): Promise<TextTokens[]> {
+    const byText = new Map<string, TextTokens>();
+    return Promise.resolve(texts.map((text) => {
+      let found = byText.get(text);
+      if (!found) byText.set(text, found = this.tokenizer.encode(text));
+      return found;
+    }));
+  }
+
+  tokenToId(token: string): number | null {
+    return this.tokenizer.tokenToId(token);
+  }
+
+  idToToken(id: number): string | null {
+    return this.tokenizer.idToToken(id);
+  }
+
+  decode(ids: number[], skipSpecialTokens: boolean): Promise<string> {
+    return Promise.resolve(this.tokenizer.decode(ids, skipSpecialTokens));
+  }
+
+  layout(): Promise<PairLayout> {
+    return Promise.resolve(RUST_BERT_LAYOUT);
+  }
+
+  postProcess(
+    _first: string[],
+    _second: string[] | null,
+    options: EncodeOptions,
+  ): Promise<BatchEncoding> {
+    const what = options.truncation === "longest_first"
+      ? "longest_first truncation"
+      : "encoding without special tokens";
+    return Promise.reject(
+      new Error(`the TypeScript WordPiece tokenizer does not do ${what}; use the native engine`),
+    );
+  }
+}
