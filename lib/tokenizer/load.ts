@@ -74,6 +74,7 @@ export async function tokenizerFolder(nameOrPath: string): Promise<string> {
 /** Reads the files of a local folder by name; null for a file that is not there. */
 export function folderReader(folder: string): (name: string) => Promise<string | null> {
   return async (name) => {
+    if (!(await exists(folder))) throw new Error(`${folder}: no such tokenizer folder`);
     const path = join(folder, name);
     return (await exists(path)) ? await Deno.readTextFile(path) : null;
   };

@@ -14,13 +14,18 @@ import {
 import { folderReader, loadTokenizerFiles, tokenizerFolder } from "./load.ts";
 import { NativeEngine } from "./native.ts";
 import { type TextTokens, WindowError, type WindowOptions, windows } from "./windows.ts";
-import { WordPieceEngine, WordPieceTokenizer } from "./wordpiece/mod.ts";
+import { UnsupportedTokenizerError, WordPieceEngine, WordPieceTokenizer } from "./wordpiece/mod.ts";
+import { setting } from "../settings.ts";
 
 /** Reads a tokenizer's file by name (tokenizer.json, ...); null when the file is not there. */
 export type FileReader = (name: string) => Promise<string | null>;
 
-/** Which engine tokenizes: the Rust addon ("native") or our TypeScript WordPiece. */
-export type EngineName = "native" | "wordpiece";
+/**
+ * Which engine tokenizes: our TypeScript WordPiece ("wordpiece"), the Rust addon ("native"), or
+ * "auto": WordPiece where the tokenizer is on the BERT/WordPiece path (faster, see
+ * docs/serve.md), else native.
+ */
+export type EngineName = "auto" | "native" | "wordpiece";
 
 /** A WordPiece tokenizer with the calling convention of HF transformers. */
 export class QATokenizer {
@@ -30,30 +35,36 @@ export class QATokenizer {
     readonly folder: string,
   ) {}
 
-  /** Loads from a local folder or a hub id (`distilbert-base-uncased`), native by default. */
+  /**
+   * Loads from a local folder or a hub id (`distilbert-base-uncased`); the engine is
+   * `options.engine`, else $QA_TOKENIZER, else "auto".
+   */
   static async fromPretrained(
     nameOrPath: string,
     options: { engine?: EngineName } = {},
   ): Promise<QATokenizer> {
-    if (options.engine === "wordpiece") {
-      const folder = await tokenizerFolder(nameOrPath);
-      return await QATokenizer.fromFiles(folderReader(folder), folder);
+    const engine = options.engine ?? setting("QA_TOKENIZER");
+    if (engine === "native") return await native(nameOrPath);
+    const folder = await tokenizerFolder(nameOrPath);
+    const fallback = async () => (await native(folder)).engine;
+    try {
+      return await QATokenizer.fromFiles(folderReader(folder), folder, fallback);
+    } catch (e) {
+      if (engine === "auto" && e instanceof UnsupportedTokenizerError) return await native(folder);
+      throw e;
     }
-    const { core, config, folder } = await loadTokenizerFiles(nameOrPath);
-    const special = {
-      cls: config.clsToken,
-      sep: config.sepToken,
-      pad: config.padToken,
-      padSide: config.paddingSide,
-    };
-    return new QATokenizer(new NativeEngine(core, special, config.modelMaxLength), config, folder);
   }
 
   /**
    * Our TypeScript WordPiece from the files of a tokenizer folder, read through `read` (`fetch`
-   * in a browser): tokenizer.json, or vocab.txt, with tokenizer_config.json. `folder` names it.
+   * in a browser): tokenizer.json, or vocab.txt, with tokenizer_config.json. `folder` names it;
+   * `fallback` gives the engine for what WordPiece does not do (see WordPieceEngine).
    */
-  static async fromFiles(read: FileReader, folder: string): Promise<QATokenizer> {
+  static async fromFiles(
+    read: FileReader,
+    folder: string,
+    fallback?: () => Promise<TokenizerEngine>,
+  ): Promise<QATokenizer> {
     const where = (name: string) => `${folder}/${name}`;
     const config = parseTokenizerConfig(
       await read("tokenizer_config.json"),
@@ -62,12 +73,12 @@ export class QATokenizer {
     const json = await read("tokenizer.json");
     if (json !== null) {
       const tokenizer = WordPieceTokenizer.fromJSON(json, where("tokenizer.json"));
-      return new QATokenizer(new WordPieceEngine(tokenizer), config, folder);
+      return new QATokenizer(new WordPieceEngine(tokenizer, fallback), config, folder);
     }
     const vocab = await read("vocab.txt");
     if (vocab !== null) {
       const tokenizer = WordPieceTokenizer.fromVocab(vocab, config, where("vocab.txt"));
-      return new QATokenizer(new WordPieceEngine(tokenizer), config, folder);
+      return new QATokenizer(new WordPieceEngine(tokenizer, fallback), config, folder);
     }
     throw new Error(
       `${folder}: not a tokenizer folder (it needs tokenizer.json, or vocab.txt with tokenizer_config.json)`,
@@ -169,4 +180,16 @@ export class QATokenizer {
     if (failures.size > 0) throw new EncodeError(failures);
     return batch;
   }
+}
+
+// The Rust addon's tokenizer of a folder or hub id.
+async function native(nameOrPath: string): Promise<QATokenizer> {
+  const { core, config, folder } = await loadTokenizerFiles(nameOrPath);
+  const special = {
+    cls: config.clsToken,
+    sep: config.sepToken,
+    pad: config.padToken,
+    padSide: config.paddingSide,
+  };
+  return new QATokenizer(new NativeEngine(core, special, config.modelMaxLength), config, folder);
 }

@@ -13,11 +13,19 @@ const RUST_BERT_LAYOUT: PairLayout = {
   overflowTypeId: 0,
 };
 
-/** A WordPieceTokenizer behind QATokenizer: BERT windows only (windows.ts assembles them). */
+/**
+ * A WordPieceTokenizer behind QATokenizer. It tokenizes; windows.ts assembles BERT windows. What
+ * that does not cover (longest_first truncation, no special tokens) goes to `fallback` (the Rust
+ * addon, loaded when first needed, where there is one), else is refused.
+ */
 export class WordPieceEngine implements TokenizerEngine {
   readonly name = "wordpiece";
+  #fallback: Promise<TokenizerEngine> | undefined;
 
-  constructor(readonly tokenizer: WordPieceTokenizer) {}
+  constructor(
+    readonly tokenizer: WordPieceTokenizer,
+    readonly fallback?: () => Promise<TokenizerEngine>,
+  ) {}
 
   tokenize(texts: string[]): Promise<TextTokens[]> {
     const byText = new Map<string, TextTokens>();
@@ -45,15 +53,21 @@ export class WordPieceEngine implements TokenizerEngine {
   }
 
   postProcess(
-    _first: string[],
-    _second: string[] | null,
+    first: string[],
+    second: string[] | null,
     options: EncodeOptions,
   ): Promise<BatchEncoding> {
+    if (this.fallback) {
+      this.#fallback ??= this.fallback();
+      return this.#fallback.then((engine) => engine.postProcess(first, second, options));
+    }
     const what = options.truncation === "longest_first"
       ? "longest_first truncation"
       : "encoding without special tokens";
     return Promise.reject(
-      new Error(`the TypeScript WordPiece tokenizer does not do ${what}; use the native engine`),
+      new Error(
+        `the TypeScript WordPiece tokenizer does not do ${what}; it needs the Rust tokenizer (native engine)`,
+      ),
     );
   }
 }

@@ -4,6 +4,11 @@
 import type { AddedToken } from "./added_tokens.ts";
 import type { NormalizerOptions } from "./normalizer.ts";
 
+/** A tokenizer.json off the BERT/WordPiece path (the Rust library can still read it). */
+export class UnsupportedTokenizerError extends Error {
+  override name = "UnsupportedTokenizerError";
+}
+
 /** What a WordPieceTokenizer is built from. */
 export interface TokenizerSpec {
   vocab: Map<string, number>;
@@ -60,7 +65,9 @@ export function parseTokenizerJson(text: string, where: string): TokenizerSpec {
 function wordPiece(value: unknown, where: string) {
   const m = object(value, where);
   if (m.type !== undefined && m.type !== "WordPiece") {
-    throw new Error(`${where}: type ${JSON.stringify(m.type)} is not supported (only WordPiece)`);
+    throw new UnsupportedTokenizerError(
+      `${where}: type ${JSON.stringify(m.type)} is not supported (only WordPiece)`,
+    );
   }
   const entries = Object.entries(object(m.vocab, `${where}.vocab`));
   const vocab = new Map<string, number>();
@@ -84,7 +91,7 @@ function bertNormalizer(value: unknown, where: string): NormalizerOptions | null
   if (value === null || value === undefined) return null;
   const n = object(value, where);
   if (n.type !== "BertNormalizer") {
-    throw new Error(
+    throw new UnsupportedTokenizerError(
       `${where}: type ${JSON.stringify(n.type)} is not supported (only BertNormalizer)`,
     );
   }
@@ -103,7 +110,7 @@ function bertNormalizer(value: unknown, where: string): NormalizerOptions | null
 function checkPreTokenizer(value: unknown, where: string) {
   const p = object(value, where);
   if (p.type !== "BertPreTokenizer") {
-    throw new Error(
+    throw new UnsupportedTokenizerError(
       `${where}: type ${JSON.stringify(p.type)} is not supported (only BertPreTokenizer)`,
     );
   }
@@ -114,12 +121,16 @@ function checkPreTokenizer(value: unknown, where: string) {
 // assembled that way by `windows.ts`.
 function checkPostProcessor(value: unknown, where: string) {
   if (value === null || value === undefined) {
-    throw new Error(`${where}: missing (a BERT template is needed for [CLS] A [SEP] B [SEP])`);
+    throw new UnsupportedTokenizerError(
+      `${where}: missing (a BERT template is needed for [CLS] A [SEP] B [SEP])`,
+    );
   }
   const p = object(value, where);
   if (p.type === "BertProcessing") return {};
   if (p.type !== "TemplateProcessing") {
-    throw new Error(`${where}: type ${JSON.stringify(p.type)} is not supported`);
+    throw new UnsupportedTokenizerError(
+      `${where}: type ${JSON.stringify(p.type)} is not supported`,
+    );
   }
   const pieces = (p.pair as Json[] | undefined)?.map((piece) =>
     "SpecialToken" in piece
@@ -127,7 +138,7 @@ function checkPostProcessor(value: unknown, where: string) {
       : `$${(piece.Sequence as Json).id}:${(piece.Sequence as Json).type_id}`
   ).join(" ");
   if (!/^\S+:0 \$A:0 (\S+):0 \$B:1 \1:1$/.test(pieces ?? "")) {
-    throw new Error(
+    throw new UnsupportedTokenizerError(
       `${where}: the pair template ${pieces} is not BERT's [CLS] $A [SEP] $B:1 [SEP]:1`,
     );
   }
@@ -141,7 +152,9 @@ function addedTokens(value: unknown, where: string): AddedToken[] {
     const t = object(entry, `${where}[${i}]`);
     for (const flag of ["single_word", "lstrip", "rstrip", "normalized"]) {
       if (t[flag] === true) {
-        throw new Error(`${where}[${i}] (${t.content}): ${flag}: true is not supported`);
+        throw new UnsupportedTokenizerError(
+          `${where}[${i}] (${t.content}): ${flag}: true is not supported`,
+        );
       }
     }
     return {
@@ -156,7 +169,9 @@ function decoder(value: unknown, where: string): boolean {
   if (value === null || value === undefined) return false;
   const d = object(value, where);
   if (d.type !== "WordPiece") {
-    throw new Error(`${where}: type ${JSON.stringify(d.type)} is not supported (only WordPiece)`);
+    throw new UnsupportedTokenizerError(
+      `${where}: type ${JSON.stringify(d.type)} is not supported (only WordPiece)`,
+    );
   }
   return d.cleanup !== false;
 }

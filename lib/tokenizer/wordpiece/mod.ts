@@ -3,5 +3,5 @@
  * same ids, code-point offsets and words as the Rust `tokenizers` library, for the browser.
  */
 export { WordPieceTokenizer } from "./tokenizer.ts";
-export { parseTokenizerJson, type TokenizerSpec } from "./json.ts";
+export { parseTokenizerJson, type TokenizerSpec, UnsupportedTokenizerError } from "./json.ts";
 export { WordPieceEngine } from "./engine.ts";

@@ -4,12 +4,13 @@ import { sharedPath } from "../../../test/shared.ts";
 import { loadSquad } from "../../data/mod.ts";
 import { prepareTrainFeatures, prepareValidationFeatures } from "../../features/mod.ts";
 import { EncodeError, type EncodeOptions, QATokenizer } from "../mod.ts";
+import { folderReader } from "../load.ts";
 import { unicodeCategoryFlags } from "./chars.ts";
 import { fuzzTexts } from "./fuzz.ts";
 import { WordPieceTokenizer } from "./mod.ts";
 
 const bothEngines = async (folder: string) => ({
-  native: await QATokenizer.fromPretrained(sharedPath(folder)),
+  native: await QATokenizer.fromPretrained(sharedPath(folder), { engine: "native" }),
   ours: await QATokenizer.fromPretrained(sharedPath(folder), { engine: "wordpiece" }),
 });
 
@@ -168,12 +169,35 @@ Deno.test("vocab.txt alone: the same tokens as tokenizer.json", async () => {
   assertEquals(await fromVocab.engine.tokenize(texts), await fromJson.engine.tokenize(texts));
 });
 
-Deno.test("what the TypeScript engine does not do is refused with a reason", async () => {
-  const { ours } = await bothEngines("models/distilbert-base-uncased-distilled-squad");
-  const error = await assertRejects(() =>
-    ours.encode("one two", "a b c", { truncation: "longest_first", maxLength: 6 })
-  );
+Deno.test("longest_first goes to the Rust tokenizer where there is one, else is refused", async () => {
+  const folder = sharedPath("models/distilbert-base-uncased-distilled-squad");
+  const options = { truncation: "longest_first", maxLength: 6 } as const;
+  const alone = await QATokenizer.fromFiles(folderReader(folder), folder);
+  const error = await assertRejects(() => alone.encode("one two", "a b c", options));
   assert((error as Error).message.includes("longest_first"), String(error));
+  const { native, ours } = await bothEngines("models/distilbert-base-uncased-distilled-squad");
+  const [a, b] = [
+    await native.encode("one two", "a b c", options),
+    await ours.encode("one two", "a b c", options),
+  ];
+  assertEquals(b.input_ids, a.input_ids);
+  assertEquals(b.offset_mapping, a.offset_mapping);
+});
+
+Deno.test("auto: our WordPiece on the BERT path, the Rust tokenizer off it", async () => {
+  const source = sharedPath("models/distilbert-base-uncased-distilled-squad");
+  assertEquals(
+    (await QATokenizer.fromPretrained(source, { engine: "auto" })).engine.name,
+    "wordpiece",
+  );
+  const folder = await Deno.makeTempDir();
+  const json = JSON.parse(await Deno.readTextFile(`${source}/tokenizer.json`));
+  json.normalizer = { type: "Sequence", normalizers: [json.normalizer] };
+  await Deno.writeTextFile(`${folder}/tokenizer.json`, JSON.stringify(json));
+  await Deno.copyFile(`${source}/tokenizer_config.json`, `${folder}/tokenizer_config.json`);
+  const other = await QATokenizer.fromPretrained(folder, { engine: "auto" });
+  assertEquals(other.engine.name, "native");
+  await assertRejects(() => QATokenizer.fromPretrained(folder, { engine: "wordpiece" }));
 });
 
 Deno.test("a tokenizer.json off the BERT/WordPiece path is refused, naming file and field", async () => {
