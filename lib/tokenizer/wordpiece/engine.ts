@@ -27,13 +27,17 @@ export class WordPieceEngine implements TokenizerEngine {
     readonly fallback?: () => Promise<TokenizerEngine>,
   ) {}
 
-  tokenize(texts: string[]): Promise<TextTokens[]> {
+  // Tokenizes, then lets the event loop run before answering, as the Rust addon (on its own
+  // threads) does: a server keeps accepting requests, and batching them, while it tokenizes.
+  async tokenize(texts: string[]): Promise<TextTokens[]> {
     const byText = new Map<string, TextTokens>();
-    return Promise.resolve(texts.map((text) => {
+    const tokens = texts.map((text) => {
       let found = byText.get(text);
       if (!found) byText.set(text, found = this.tokenizer.encode(text));
       return found;
-    }));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return tokens;
   }
 
   tokenToId(token: string): number | null {
