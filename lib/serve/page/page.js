@@ -109,7 +109,7 @@ let browserModel = null;
 async function askInBrowser(question, context, topK, maxAnswerLength) {
   if (!browserModel) {
     say("Loading the model into this tab…");
-    const { loadInBrowser } = await import("./bundle.js");
+    const { loadInBrowser } = await import("./bundle.js").catch(bundleMissing);
     browserModel = loadInBrowser(new URL(".", location.href).href);
     browserModel.catch(() => browserModel = null);
   }
@@ -126,6 +126,13 @@ async function askInBrowser(question, context, topK, maxAnswerLength) {
   $("answered-by").textContent =
     `Answered in this browser: TensorFlow.js ${qa.backend}, TypeScript WordPiece tokenizer.`;
   say("");
+}
+
+// The import failed: say what the server says about bundle.js (not built: run deno task bundle).
+async function bundleMissing(error) {
+  const response = await fetch("bundle.js").catch(() => null);
+  const reply = response && !response.ok ? await response.json().catch(() => ({})) : {};
+  throw new Error(reply.error ?? `bundle.js could not be loaded (${error.message})`);
 }
 
 function refuse(message, field) {
