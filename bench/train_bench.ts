@@ -1,22 +1,26 @@
-// Training and inference throughput of our models next to the PyTorch peer, in one run, on the
-// peer's shapes (batch 16 × 384 random token ids):
-//   deno task bench:train [--shapes tiny,mini,distilbert] [--steps 2] [--threads 1]
+// Training and inference throughput of our models next to PyTorch, in one run, on the peer's
+// shapes (batch 16 × 384 random token ids), at equal cores:
+//   deno task bench:train [--shapes tiny,mini,distilbert] [--steps 2] [--workers N]
 //     [--backend auto|wasm|cpu|webgpu] [--webgpu deno|dawn] [--blas auto|off|FILE]
-// On wasm the products run on the machine's OpenBLAS when it has one (lib/runtime/wasm/matmul_blas.ts);
-// then one more measurement in one thread has them on our own wasm SIMD kernels (`--blas off`),
-// and the table shows both.
-// With --backend webgpu ours runs on the GPU (no gradient workers, whole batches), and the table
-// names the device and splits a step into GPU kernel time and the rest; --webgpu dawn (or
-// QA_WEBGPU=dawn) runs it on Dawn (npm:webgpu) instead of Deno's WebGPU.
-// Each measurement runs in a process of its own (bench/train_measure.ts), so that each peak memory
-// is its own: ours in one thread (training, then inference), ours on gradient workers (one per
-// core), and the peer (../shared/peer/torch_qa_bench.py, which needs `apt-get install -y
-// python3-torch libopenblas0-pthread`; without it our figures are printed alone). On a GPU machine
-// `--peer-python` (or QA_PEER_PYTHON) names a python3 with CUDA PyTorch and `--peer-device cuda`
-// runs the peer on the GPU (tools/gpu_run.sh sets QA_PEER_PYTHON).
+// Per shape, alternating: ours in one thread (train, infer), in one thread on our own wasm SIMD
+// kernels (`--blas off`, when the products ran on a BLAS; train), ours on N workers, one per core
+// (train: gradient workers; infer: each worker runs its slice of the batch); then the peer,
+// ../shared/peer/torch_qa_bench.py, on PyTorch as pip installs it (torch 2.13 with MKL/oneDNN:
+// $QA_TRANSFORMERS_PYTHON, else tools/transformers_env.sh's Python) with 1 thread and with N
+// threads; and, where present, Debian's PyTorch (`apt-get install -y python3-torch`; $QA_PEER_PYTHON
+// or --peer-python, /usr/bin/python3) with N threads, an extra column. A peer whose Python is
+// absent is skipped with a message. The table gives the ratios at equal cores: ours in one thread
+// over PyTorch with 1 thread, ours on N workers over PyTorch with N threads, train and infer.
+// With --backend webgpu ours runs on the GPU (no workers, whole batches), the table names the
+// device and splits a step into GPU kernel time and the rest; --webgpu dawn (or QA_WEBGPU=dawn)
+// runs it on Dawn (npm:webgpu). On a GPU machine `--peer-device cuda` runs the --peer-python
+// peer on the GPU (tools/gpu_run.sh sets QA_PEER_PYTHON), alone.
+// Each measurement runs in a process of its own (bench/train_measure.ts, the peer under a Python
+// wrapper), so that each peak memory is its own.
 // `distilbert` takes minutes a step: it gets micro-batches of 2, one timed step after a short
 // warm-up, and the peer one step after its own warm-up step.
 import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
 import { BLAS_ENV, OUR_KERNELS } from "../lib/runtime/mod.ts";
 import { sharedPath } from "../test/shared.ts";
 import type { Measurement } from "./train_measure.ts";
@@ -29,7 +33,6 @@ const { values } = parseArgs({
     steps: { type: "string", default: "2" },
     batch: { type: "string", default: "16" },
     seq: { type: "string", default: "384" },
-    threads: { type: "string", default: "1" },
     // Default: 8, and 2 for distilbert (tfjs keeps every intermediate of the forward pass for the
     // gradients: 8 × 384 tokens of distilbert overflow the 4 GB wasm heap).
     "micro-batch": { type: "string" },
@@ -60,20 +63,32 @@ interface PeerResult {
   peakRss: number;
 }
 
+const cores = Number(values.workers);
+const onCpu = values["peer-device"] === "cpu";
+// The peers: PyTorch as pip installs it (1 thread, all cores), Debian's (all cores) where present;
+// on a GPU, the --peer-python one alone.
+const pipPython = onCpu ? await pipTorchPython() : undefined;
+const debianPython = await torchPython(values["peer-python"]!, "PyTorch of --peer-python");
+const peers = onCpu
+  ? {
+    pip: pipPython,
+    debian: debianPython?.python === pipPython?.python ? undefined : debianPython,
+  }
+  : { pip: debianPython, debian: undefined };
+const pipName = peers.pip == null ? "PyTorch" : `PyTorch ${peers.pip.version}`;
+const debianName = peers.debian == null ? "other PyTorch" : `PyTorch ${peers.debian.version}`;
+const N = String(cores);
+
 const table: string[][] = [[
   "shape",
-  "ours train/s",
-  "wasm kernels",
-  `${values.workers} workers`,
-  "ours infer/s",
-  "peak RSS",
-  "workers RSS",
-  "peer train/s",
-  "peer infer/s",
-  "peer RSS",
-  "1-thread ratio",
-  "wasm-kernels ratio",
-  "best ratio",
+  `ours train/s: 1 thread / wasm kernels / ${N} workers`,
+  `${pipName} train/s: 1 / ${N} threads`,
+  `ours infer/s: 1 / ${N} workers`,
+  `${pipName} infer/s: 1 / ${N} threads`,
+  `ratio train: 1 / ${N} cores`,
+  `ratio infer: 1 / ${N} cores`,
+  `${debianName}, ${N} threads: train / infer`,
+  `peak RSS: ours 1 / ${N} workers / PyTorch ${N}`,
 ]];
 
 console.log(
@@ -82,9 +97,9 @@ console.log(
       ? `ours: tfjs webgpu on ${values.webgpu}'s WebGPU, whole batches, Deno ${Deno.version.deno}; `
       : `ours: tfjs wasm, 1 thread or ${values.workers} gradient workers, ` +
         `Deno ${Deno.version.deno}; `) +
-    `peer: PyTorch on ${
-      values["peer-device"]
-    }, ${values.threads} thread(s); ${navigator.hardwareConcurrency} cores, ` +
+    (peers.pip == null ? "peer: none" : `peer: ${pipName} on ${values["peer-device"]}`) +
+    (peers.debian == null ? "" : ` and ${debianName}`) +
+    `; ${navigator.hardwareConcurrency} cores, ` +
     `load average ${loadAverage()} at the start`,
 );
 for (const shape of values.shapes!.split(",")) {
@@ -117,29 +132,28 @@ for (const shape of values.shapes!.split(",")) {
     );
     if (products.length > 0) console.log(`  BatchMatMul by input shapes: ${products.join(", ")}`);
   }
-  const peer = await measurePeer(shape, steps);
-  const ratio = (train: number) =>
-    peer && train > 0 ? `${(train / peer.train_features_per_s).toFixed(2)}×` : "-";
+  const pip1 = onCpu ? await measurePeer(peers.pip, shape, steps, 1) : null;
+  const pipN = await measurePeer(peers.pip, shape, steps, onCpu ? cores : 1);
+  const debian = await measurePeer(peers.debian, shape, steps, cores);
+  const ratio = (ours?: number, peer?: number) =>
+    ours != null && peer != null && ours > 0 ? `${(ours / peer).toFixed(2)}×` : "-";
   table.push([
     shape,
-    fixed(ours?.train),
-    fixed(wasmKernels?.train),
-    fixed(workers?.train),
-    fixed(ours?.infer),
-    mib(ours?.peakRss),
-    mib(workers?.peakRss),
-    fixed(peer?.train_features_per_s),
-    fixed(peer?.infer_features_per_s),
-    mib(peer?.peakRss),
-    ratio(ours?.train ?? 0),
-    ratio(wasmKernels?.train ?? 0),
-    ratio(Math.max(ours?.train ?? 0, workers?.train ?? 0)),
+    [ours?.train, wasmKernels?.train, workers?.train].map(fixed).join(" / "),
+    [pip1?.train_features_per_s, pipN?.train_features_per_s].map(fixed).join(" / "),
+    [ours?.infer, workers?.infer].map(fixed).join(" / "),
+    [pip1?.infer_features_per_s, pipN?.infer_features_per_s].map(fixed).join(" / "),
+    `${ratio(ours?.train, pip1?.train_features_per_s)} / ` +
+    ratio(workers?.train, pipN?.train_features_per_s),
+    `${ratio(ours?.infer, pip1?.infer_features_per_s)} / ` +
+    ratio(workers?.infer, pipN?.infer_features_per_s),
+    [debian?.train_features_per_s, debian?.infer_features_per_s].map(fixed).join(" / "),
+    [ours?.peakRss, workers?.peakRss, pipN?.peakRss].map(gib).join(" / "),
   ]);
 }
 console.log(
-  `load average ${loadAverage()} at the end; ratios over the peer's train/s: ours in one thread ` +
-    `(the goal's measure), in one thread on our wasm kernels (when the products ran on a BLAS), ` +
-    `and the better of one thread and the workers`,
+  `load average ${loadAverage()} at the end; ratios at equal cores: ours in one thread over ` +
+    `${pipName} with 1 thread, ours on ${N} workers over it with ${N} threads ("-": not measured)`,
 );
 const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
 for (const row of table) {
@@ -150,11 +164,11 @@ for (const row of table) {
 }
 
 function fixed(x: number | undefined): string {
-  return x == null ? "-" : x.toFixed(2);
+  return x == null ? "-" : x < 100 ? x.toFixed(2) : x.toFixed(0);
 }
 
-function mib(bytes: number | undefined): string {
-  return bytes == null ? "-" : `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+function gib(bytes: number | undefined): string {
+  return bytes == null ? "-" : `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 }
 
 function loadAverage(): string {
@@ -187,8 +201,55 @@ async function measureOurs(
   return JSON.parse(lastLine(stdout));
 }
 
-// The peer, run under a Python wrapper that adds its peak memory to its JSON line.
-async function measurePeer(shape: string, steps: number): Promise<PeerResult | null> {
+/** A Python whose torch runs the peer, and torch's version. */
+interface TorchPython {
+  python: string;
+  version: string;
+}
+
+/** `python` with its torch version, or undefined (said why: `what` names it). */
+async function torchPython(python: string, what: string): Promise<TorchPython | undefined> {
+  let probe: Deno.CommandOutput | undefined;
+  try {
+    const args = ["-c", "import torch; print(torch.__version__)"];
+    probe = await new Deno.Command(python, { args, stderr: "null" }).output();
+  } catch {
+    // not there, or not runnable: said below
+  }
+  if (probe?.code === 0) return { python, version: new TextDecoder().decode(probe.stdout).trim() };
+  console.log(`${what} skipped: ${python} ${probe == null ? "cannot be run" : "has no torch"}`);
+  return undefined;
+}
+
+/** PyTorch as pip installs it: $QA_TRANSFORMERS_PYTHON, else tools/transformers_env.sh's. */
+async function pipTorchPython(): Promise<TorchPython | undefined> {
+  let python = setting("QA_TRANSFORMERS_PYTHON");
+  if (python == null) {
+    const script = fileURLToPath(new URL("../tools/transformers_env.sh", import.meta.url));
+    console.log(`PyTorch as pip installs it: bash tools/transformers_env.sh (a venv, made once)`);
+    const run = await new Deno.Command("bash", { args: [script], stderr: "inherit" }).output()
+      .catch(() => undefined);
+    python = run?.code === 0 ? new TextDecoder().decode(run.stdout).trim() : undefined;
+  }
+  if (!python) {
+    console.log(
+      "PyTorch as pip installs it skipped: no Python with torch (set QA_TRANSFORMERS_PYTHON, or " +
+        "give tools/transformers_env.sh its python3.11 and wheels)",
+    );
+    return undefined;
+  }
+  return await torchPython(python, "PyTorch as pip installs it");
+}
+
+// The peer with `threads` threads, under a Python wrapper that adds its peak memory to its JSON
+// line; null when there is no such peer, or it failed (said why).
+async function measurePeer(
+  peer: TorchPython | undefined,
+  shape: string,
+  steps: number,
+  threads: number,
+): Promise<PeerResult | null> {
+  if (peer == null) return null;
   const script = sharedPath("peer/torch_qa_bench.py");
   const wrapper = [
     "import contextlib, io, json, resource, runpy, sys",
@@ -200,18 +261,17 @@ async function measurePeer(shape: string, steps: number): Promise<PeerResult | n
     "print(json.dumps(result))",
   ].join("\n");
   const args = ["-c", wrapper, script, "--shape", shape, "--batch", values.batch!];
-  args.push("--seq", values.seq!, "--steps", String(steps), "--threads", values.threads!);
+  args.push("--seq", values.seq!, "--steps", String(steps), "--threads", String(threads));
   args.push("--device", values["peer-device"]!);
   try {
-    const { code, stdout, stderr } = await new Deno.Command(values["peer-python"]!, { args })
-      .output();
+    const { code, stdout, stderr } = await new Deno.Command(peer.python, { args }).output();
     if (code !== 0) {
-      console.error(`peer failed: ${errorLine(stderr)}`);
+      console.error(`peer ${peer.version} (${threads} threads) failed: ${errorLine(stderr)}`);
       return null;
     }
     return JSON.parse(lastLine(stdout));
   } catch (e) {
-    console.error(`peer not run: ${(e as Error).message}`);
+    console.error(`peer ${peer.version} not run: ${(e as Error).message}`);
     return null;
   }
 }

@@ -6,21 +6,20 @@
 // its time into GPU kernel time (timestamp queries) and the rest (host work, waiting).
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
-import { type BackendName, initBackend, onDevice, productsEngine } from "../lib/runtime/mod.ts";
+import {
+  type BackendName,
+  blasChoice,
+  initBackend,
+  onDevice,
+  productsEngine,
+} from "../lib/runtime/mod.ts";
 import { findAdapter, selectWebGPU, webgpuImplementation } from "../lib/runtime/webgpu/webgpu.ts";
 import { deviceTrainStep } from "../lib/train/device_step.ts";
-import { parseConfig } from "../lib/model/config.ts";
-import { disposeBatch, type FeatureLike, QuestionAnsweringModel } from "../lib/model/mod.ts";
+import { disposeBatch, type FeatureLike } from "../lib/model/mod.ts";
+import { shapeModel, SHAPES } from "./shape_model.ts";
+import type { InferReply, InferRequest } from "./infer_worker.ts";
 import { AdamW, GradientWorkers, microBatches, trainStep } from "../lib/train/mod.ts";
 import { setting } from "../lib/settings.ts";
-
-/** The peer's shapes: layers, hidden, heads, feed-forward width. */
-export const SHAPES: Record<string, [number, number, number, number]> = {
-  tiny: [2, 128, 2, 512],
-  mini: [4, 256, 4, 1024],
-  "minilm-l6": [6, 384, 12, 1536],
-  distilbert: [6, 768, 12, 3072],
-};
 
 /** What one measurement prints. */
 export interface Measurement {
@@ -28,6 +27,7 @@ export interface Measurement {
   mode: "thread" | "workers";
   workers: number;
   train: number;
+  /** Inference features/s: in this thread, or on `workers` workers. */
   infer?: number;
   /** Peak resident memory of the process (all its threads), bytes. */
   peakRss: number;
@@ -93,22 +93,6 @@ interface Settings {
   batch: number;
   seq: number;
   micro: number;
-}
-
-function shapeModel(shape: string): QuestionAnsweringModel {
-  const [layers, hidden, heads, ffn] = SHAPES[shape];
-  const config = parseConfig({
-    model_type: "distilbert",
-    vocab_size: 30522,
-    dim: hidden,
-    n_layers: layers,
-    n_heads: heads,
-    hidden_dim: ffn,
-    max_position_embeddings: 512,
-    dropout: 0.1,
-    attention_dropout: 0.1,
-  }, `${shape} shape`);
-  return QuestionAnsweringModel.fromConfig(config, { seed: 0 });
 }
 
 /** Random token ids and answer positions, as the peer uses. */
@@ -205,16 +189,50 @@ async function profileStep(
   };
 }
 
-/** Training on `count` gradient workers (replicas, one wasm instance per core). */
+/**
+ * Training on `count` gradient workers (replicas, one wasm instance per core), then inference on
+ * `count` workers, each running the forward pass of its slice of the batch.
+ */
 async function measureWorkers(s: Settings, count: number): Promise<Measurement> {
   const model = shapeModel(s.shape);
   const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
   const pool = await GradientWorkers.start(model, optimizer, count, "wasm");
   const train = await rate((features) => pool.step(features, s.micro, 2e-5, 1), s);
-  const result = { shape: s.shape, mode: "workers" as const, workers: count, train };
   pool.close();
   model.dispose();
-  return { ...result, peakRss: peakRss() };
+  const infer = await measureInferWorkers(s, count);
+  return { shape: s.shape, mode: "workers", workers: count, train, infer, peakRss: peakRss() };
+}
+
+/** Inference features/s on `count` workers (bench/infer_worker.ts), a batch shared out evenly. */
+async function measureInferWorkers(s: Settings, count: number): Promise<number> {
+  const url = new URL("./infer_worker.ts", import.meta.url);
+  const workers = Array.from({ length: count }, () => new Worker(url, { type: "module" }));
+  const ask = (worker: Worker, request: InferRequest) =>
+    new Promise<void>((resolve, reject) => {
+      worker.onmessage = ({ data }: MessageEvent<InferReply>) =>
+        data.type === "done" ? resolve() : reject(new Error(`inference worker: ${data.message}`));
+      worker.onerror = (event) => {
+        event.preventDefault();
+        reject(new Error(`inference worker: ${event.message}`));
+      };
+      worker.postMessage(request);
+    });
+  try {
+    const init = { type: "init" as const, shape: s.shape, blas: blasChoice() };
+    await Promise.all(workers.map((worker) => ask(worker, init)));
+    return await rate((features) => {
+      const share = Math.ceil(features.length / count);
+      return Promise.all(workers.map((worker, k) => {
+        const slice = features.slice(k * share, (k + 1) * share);
+        return slice.length === 0
+          ? null
+          : ask(worker, { type: "infer", features: slice, micro: s.micro });
+      }));
+    }, s);
+  } finally {
+    workers.forEach((worker) => worker.terminate());
+  }
 }
 
 // The kernel's high-water mark of resident memory (Linux); elsewhere the current RSS.

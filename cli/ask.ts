@@ -89,9 +89,9 @@ async function ask(args: AskArgs, command: Command): Promise<void> {
   if (inputs.length === 0) throw new Error("give a question with --question or --questions");
   const missing = inputs.find((input) => input.context === undefined);
   if (missing) throw new Error(`${missing.source}: no context; give --context or --context-file`);
-  await checkModel(args.model, args.maxLength);
+  const folder = await checkModel(args.model, args.maxLength, args.revision);
   await startBackend(args.backend, args.webgpu, args.blas);
-  const qa = await QuestionAnsweringPipeline.fromPretrained(args.model, {
+  const qa = await QuestionAnsweringPipeline.fromPretrained(folder, {
     tokenizer: args.tokenizer,
   });
   const answers = await qa.answer(inputs as QuestionContext[], {

@@ -64,6 +64,7 @@ Deno.test("a copy of the repository with no shared/ and no network runs the demo
     const env = {
       QA_SHARED: join(top, "no-shared-here"),
       QA_CACHE: join(top, "empty-cache"),
+      HF_HUB_CACHE: join(top, "empty-hub-cache"),
       QA_OUTPUT: join(top, "demo-model"),
       QA_TRAIN: SAMPLE,
       QA_EVAL: SAMPLE,

@@ -18,6 +18,8 @@ export interface ModelArgs {
   docStride: number;
   tokenizer?: string;
   strict?: boolean;
+  /** The branch, tag or commit of a hub model (`--revision`). */
+  revision: string;
 }
 
 /** Adds --max-length, --doc-stride and --strict: how questions become features. */
@@ -55,8 +57,15 @@ export function withModelOptions(command: Command): Command {
         setting("QA_BLAS"),
       )
       .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)"),
-  );
+  ).option(...REVISION_OPTION);
 }
+
+/** `--revision`: which commit of a hub model (a branch, a tag or a commit id). */
+export const REVISION_OPTION = [
+  "--revision <rev>",
+  "branch, tag or commit of a hub --model (cached in the Hugging Face cache)",
+  "main",
+] as const;
 
 function webgpuChoice(value: string): WebGPUImplementation {
   if (value === "deno" || value === "dawn") return value;
@@ -64,12 +73,25 @@ function webgpuChoice(value: string): WebGPUImplementation {
 }
 
 /**
- * Checks `--model` before anything else is loaded (so a bad folder is reported as the model's
- * problem, not its tokenizer's), and that `--max-length` fits its position embeddings.
+ * The local folder of `--model`: the folder itself, or a hub model's snapshot at `revision` in the
+ * Hugging Face cache (downloaded there first). A folder with a config and no weights is a model
+ * to initialise (presets/qa-distilbert-small).
  */
-export async function checkModel(model: string, maxLength: number): Promise<void> {
-  // A folder with a config and no weights is a model to initialise (presets/qa-distilbert-small).
-  const folder = (await isConfigOnlyFolder(model)) ? model : await checkpointFolder(model);
+export async function modelFolder(model: string, revision = "main"): Promise<string> {
+  return (await isConfigOnlyFolder(model)) ? model : await checkpointFolder(model, revision);
+}
+
+/**
+ * Checks `--model` before anything else is loaded (so a bad folder is reported as the model's
+ * problem, not its tokenizer's), and that `--max-length` fits its position embeddings; returns
+ * its local folder (`modelFolder`).
+ */
+export async function checkModel(
+  model: string,
+  maxLength: number,
+  revision = "main",
+): Promise<string> {
+  const folder = await modelFolder(model, revision);
   const path = join(folder, "config.json");
   const { maxPositions } = await readConfig(path);
   if (maxLength > maxPositions) {
@@ -78,6 +100,7 @@ export async function checkModel(model: string, maxLength: number): Promise<void
         `(max_position_embeddings in ${path}); give --max-length ${maxPositions} or less`,
     );
   }
+  return folder;
 }
 
 /** Starts the compute backend (on the chosen WebGPU or BLAS) and says which one runs. */

@@ -28,10 +28,10 @@ export function predictCommand(program: Command): void {
 }
 
 async function predict(args: PredictArgs): Promise<void> {
-  await checkModel(args.model, args.maxLength);
+  const folder = await checkModel(args.model, args.maxLength, args.revision);
   await startBackend(args.backend, args.webgpu, args.blas);
-  const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
-  const model = await QuestionAnsweringModel.fromPretrained(args.model);
+  const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? folder);
+  const model = await QuestionAnsweringModel.fromPretrained(folder);
   const dataset = await loadSquad(args.data);
   const started = performance.now();
   const result = await predictDataset(model, tokenizer, dataset.examples, {

@@ -2,12 +2,13 @@ import type { Command } from "commander";
 import { BLAS_ENV } from "../lib/runtime/mod.ts";
 import { QuestionAnsweringPipeline } from "../lib/pipeline/mod.ts";
 import { AnswerWorkers, DEFAULT_SERVE_OPTIONS, QAServer } from "../lib/serve/mod.ts";
-import { type ModelArgs, startBackend } from "./model_args.ts";
+import { type ModelArgs, modelFolder, REVISION_OPTION, startBackend } from "./model_args.ts";
 import { nonNegativeNumber } from "./model_args.ts";
 import { positiveInt } from "./report.ts";
 
 interface ServeArgs {
   model: string;
+  revision: string;
   tokenizer?: string;
   backend: ModelArgs["backend"];
   blas: string;
@@ -32,6 +33,7 @@ export function serveCommand(program: Command): void {
         "that asks and explains on GET /, GET /health",
     )
     .requiredOption("--model <dir|hub-id>", "a fine-tuned question-answering checkpoint")
+    .option(...REVISION_OPTION)
     .option("--tokenizer <dir|hub-id>", "tokenizer (default: the model's folder)")
     .option("--backend <name>", "auto (wasm, else cpu), wasm or cpu", "auto")
     .option(
@@ -93,13 +95,14 @@ function nonNegativeInteger(name: string): (value: string) => number {
 }
 
 async function serve(args: ServeArgs): Promise<void> {
+  const folder = await modelFolder(args.model, args.revision);
   await startBackend(args.backend, undefined, args.blas);
-  const qa = await QuestionAnsweringPipeline.fromPretrained(args.model, {
+  const qa = await QuestionAnsweringPipeline.fromPretrained(folder, {
     tokenizer: args.tokenizer,
   });
   const workers = args.workers > 1
     ? await AnswerWorkers.start(args.workers, {
-      model: args.model,
+      model: folder,
       tokenizer: args.tokenizer,
       backend: workerBackend(args.backend),
       blas: args.blas,

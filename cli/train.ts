@@ -124,9 +124,9 @@ async function train(args: TrainArgs): Promise<void> {
     inputs: { "--model": args.model, "--tokenizer": args.tokenizer, "--resume": args.resume },
   });
   if (args.log) await probeWritable(dirname(args.log), "--log's folder");
-  await checkModel(args.model, args.maxLength);
+  const folder = await checkModel(args.model, args.maxLength, args.revision);
   await startBackend(args.backend, args.webgpu, args.blas);
-  const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? args.model);
+  const tokenizer = await QATokenizer.fromPretrained(args.tokenizer ?? folder);
   const featureOptions = {
     maxLength: args.maxLength,
     docStride: args.docStride,
@@ -145,7 +145,7 @@ async function train(args: TrainArgs): Promise<void> {
       source: evalData.source,
     })
     : undefined;
-  const model = await QuestionAnsweringModel.fromPretrained(args.model, { seed: args.seed });
+  const model = await QuestionAnsweringModel.fromPretrained(folder, { seed: args.seed });
   console.error(
     `model: ${model.config.modelType}, ${(model.numParameters() / 1e6).toFixed(1)}M parameters; ` +
       `${trainSet.features.length} train features from ${trainData.examples.length} questions`,

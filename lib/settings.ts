@@ -1,5 +1,5 @@
 /**
- * Every `QA_*` environment variable, read in this one place: each is read once (on first use),
+ * Every `QA_*` environment variable (and the `HF_*` ones of the Hugging Face hub), read in this one place: each is read once (on first use),
  * checked, and given its default here; a bad value is an error naming the variable and what it
  * expects. docs/settings.md describes them. Flags of the commands win over the variables where both
  * exist: the commands pass their choice on (`initBackend(name, { blas, webgpu })`).
@@ -53,6 +53,9 @@ function atLeastZero(integer: boolean): Parse<number> {
   };
 }
 
+// huggingface_hub's reading of a boolean variable (`HF_HUB_OFFLINE=1`, `true`, `yes`, `on`).
+const hubFlag: Parse<boolean> = (raw) => ["1", "ON", "YES", "TRUE"].includes(raw.toUpperCase());
+
 const flag: Parse<boolean> = (raw) => {
   if (raw !== "0" && raw !== "1") throw new Error("expected 1 or 0");
   return raw === "1";
@@ -67,11 +70,14 @@ const VARIABLES = {
   // Four waves of 264 workgroups (see lib/runtime/webgpu/matmul_webgpu.ts).
   QA_WEBGPU_SPLIT_FILL: { parse: positive(true), fallback: 4 * 264 },
   QA_CACHE: { parse: text, fallback: undefined },
-  QA_SQUAD_BASE_URL: {
-    parse: text,
-    fallback: "https://rajpurkar.github.io/SQuAD-explorer/dataset",
-  },
   QA_FONT_DIR: { parse: text, fallback: undefined },
+  // The Hugging Face hub, read as Python's huggingface_hub reads them (lib/hub/).
+  HF_ENDPOINT: { parse: text, fallback: "https://huggingface.co" },
+  HF_TOKEN: { parse: text, fallback: undefined },
+  HF_HOME: { parse: text, fallback: undefined },
+  HF_HUB_CACHE: { parse: text, fallback: undefined },
+  HF_HUB_OFFLINE: { parse: hubFlag, fallback: false },
+  XDG_CACHE_HOME: { parse: text, fallback: undefined },
   // Downloads (lib/hub/http.ts) and inputs (lib/data/read.ts).
   QA_HTTP_CONNECT_TIMEOUT_S: { parse: atLeastZero(false), fallback: 30 },
   QA_HTTP_READ_TIMEOUT_S: { parse: atLeastZero(false), fallback: 60 },
@@ -96,6 +102,7 @@ const VARIABLES = {
   QA_NOTEBOOK_CELL_TIMEOUT: { parse: positive(false), fallback: 900 },
   QA_NOTEBOOK_TIMEOUT: { parse: positive(false), fallback: 1800 },
   QA_TRANSFORMERS_PYTHON: { parse: text, fallback: undefined },
+  QA_HUB_PYTHON: { parse: text, fallback: undefined },
   QA_TRANSFORMERS457_PYTHON: { parse: text, fallback: undefined },
   QA_CHROMIUM: { parse: text, fallback: "/usr/bin/chromium" },
   QA_SERVE_LOAD_REQUESTS: { parse: positive(true), fallback: 2000 },

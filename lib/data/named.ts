@@ -1,38 +1,18 @@
-import { join } from "node:path";
-import { cachedDownload, cacheDir, type DownloadOptions } from "../hub/mod.ts";
-import { setting } from "../settings.ts";
-
-/** Where the official SQuAD files live; `QA_SQUAD_BASE_URL` overrides it (a mirror, a test server). */
-export function squadBaseUrl(): string {
-  return setting("QA_SQUAD_BASE_URL");
-}
-
-/** The official files behind the dataset names the tutorial uses (`load_dataset("squad")`). */
-export const NAMED_DATASETS: Record<string, Record<string, string>> = {
-  squad: { train: "train-v1.1.json", validation: "dev-v1.1.json" },
-  squad_v2: { train: "train-v2.0.json", validation: "dev-v2.0.json" },
+/**
+ * The dataset names the tutorial uses (`load_dataset("squad")`): like Python's `datasets`, they
+ * stand for the hub datasets rajpurkar/squad and rajpurkar/squad_v2, read from their parquet files.
+ */
+export const NAMED_DATASETS: Record<string, string> = {
+  squad: "rajpurkar/squad",
+  squad_v2: "rajpurkar/squad_v2",
 };
 
 /**
- * Turns `squad`, `squad:validation`, `squad_v2:train`... into a cached local file, downloading it
- * once. Anything else (a path, a URL) is returned as it is.
+ * `squad`, `squad:validation`, `squad_v2:train`... as `hub:rajpurkar/squad[_v2][:SPLIT]`; anything
+ * else (a path, a URL, a `hub:` name) as it is.
  */
-export async function resolveNamedDataset(
-  source: string,
-  options: DownloadOptions = {},
-): Promise<string> {
-  const [name, split = "train"] = source.split(":");
+export function namedDataset(source: string): string {
+  const [name, ...rest] = source.split(":");
   if (!Object.hasOwn(NAMED_DATASETS, name) || source.includes("/")) return source;
-  const files = NAMED_DATASETS[name];
-  const file = Object.hasOwn(files, split) ? files[split] : undefined;
-  if (!file) {
-    throw new Error(
-      `${source}: unknown split "${split}" (choose ${Object.keys(files).join(" or ")})`,
-    );
-  }
-  return await cachedDownload(
-    `${squadBaseUrl()}/${file}`,
-    join(cacheDir(), "datasets", name, file),
-    options,
-  );
+  return ["hub:" + NAMED_DATASETS[name], ...rest].join(":");
 }

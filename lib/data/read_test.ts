@@ -1,7 +1,7 @@
 // readText on hostile files: not UTF-8, corrupt or truncated gzip, a gzip bomb. Each error names
 // the file; the bomb stops at the cap instead of filling memory.
 import { assert, assertEquals, assertRejects } from "../../test/assert.ts";
-import { resolveNamedDataset } from "./named.ts";
+import { namedDataset } from "./named.ts";
 import { readText } from "./read.ts";
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
@@ -54,10 +54,10 @@ Deno.test("a gzip bomb stops at the cap, naming the file and the flag", async ()
   assertEquals((await readText(bomb, { maxBytes: 24 << 20 })).length, 24 << 20);
 });
 
-Deno.test("dataset names are looked up as names only: squad:constructor is an unknown split", async () => {
-  assertEquals(
-    await message(() => resolveNamedDataset("squad:constructor")),
-    'squad:constructor: unknown split "constructor" (choose train or validation)',
-  );
-  assertEquals(await resolveNamedDataset("constructor"), "constructor");
+Deno.test("dataset names are looked up as names only: squad and squad_v2 are rajpurkar's hub datasets", () => {
+  assertEquals(namedDataset("squad"), "hub:rajpurkar/squad");
+  assertEquals(namedDataset("squad_v2:validation"), "hub:rajpurkar/squad_v2:validation");
+  assertEquals(namedDataset("constructor"), "constructor");
+  assertEquals(namedDataset("squad/dev.json"), "squad/dev.json");
+  assertEquals(namedDataset("hub:someone/data:train"), "hub:someone/data:train");
 });

@@ -1,29 +1,29 @@
-import { codePointSlicer } from "./chars.ts";
+import { checkExample } from "./check.ts";
+import { datasetSplitFiles, parseDatasetSpec } from "../hub/mod.ts";
+import { isParquet, readParquetDataset } from "./parquet.ts";
 import { parseJsonLines, type ReadOptions, readText } from "./read.ts";
-import { resolveNamedDataset } from "./named.ts";
-import { type Answers, DataError, type ExampleProblem, type SquadExample } from "./types.ts";
+import { namedDataset } from "./named.ts";
+import { type Answers, DataError, type QADataset, type SquadExample } from "./types.ts";
 
-/** A loaded QA dataset: every example, and what is wrong with some of them. */
-export interface QADataset {
-  /** Where it came from (path or URL), used in every message. */
-  source: string;
-  /** "1.1", "2.0" (has unanswerable questions) or what the file says. */
-  version: string;
-  examples: SquadExample[];
-  /** Examples whose content is unusable for training (answer not in context, empty context...). */
-  problems: ExampleProblem[];
-}
+export { checkExample } from "./check.ts";
+export type { QADataset } from "./types.ts";
 
 /**
  * Loads SQuAD data: a SQuAD v1.1/v2.0 JSON file (`{"data":[{title, paragraphs}]}`), or the flattened
- * one-example-per-line JSONL form, plain or gzipped, from a path, a URL or a dataset name
- * (`squad`, `squad_v2`, with `:train` or `:validation`). `options` bound downloads (time limits,
- * retries) and the text's size.
+ * one-example-per-line JSONL form, plain or gzipped, from a path or a URL; a local `.parquet` file;
+ * or a hub dataset with SQuAD columns, `hub:OWNER/NAME[:CONFIG][:SPLIT]` (`squad` and `squad_v2`
+ * stand for rajpurkar's), read from its parquet files in the Hugging Face cache. `options` bound
+ * downloads (time limits, retries) and the text's size.
  */
 export async function loadSquad(source: string, options: ReadOptions = {}): Promise<QADataset> {
-  const location = await resolveNamedDataset(source, options);
-  const text = await readText(location, options);
-  return parseSquad(text, location);
+  const hub = parseDatasetSpec(namedDataset(source));
+  if (hub) {
+    const split = await datasetSplitFiles(hub, options);
+    return await readParquetDataset(split.files, source);
+  }
+  if (isParquet(source)) return await readParquetDataset([source], source);
+  const text = await readText(source, options);
+  return parseSquad(text, source);
 }
 
 /** Parses SQuAD JSON or JSONL text; `source` names the file in messages. */
@@ -194,24 +194,4 @@ function rejectDuplicateIds(examples: SquadExample[], source: string): void {
     if (seen.has(id)) throw new DataError(source, id, "the question id appears more than once");
     seen.add(id);
   }
-}
-
-/** Content checks: every answer must equal `context.slice(answer_start, answer_start + text.length)`. */
-export function checkExample(example: SquadExample, source: string): ExampleProblem[] {
-  const { id, context, answers } = example;
-  if (context.trim() === "") {
-    return [{ source, id, kind: "empty_context", problem: "the context is empty" }];
-  }
-  const slice = codePointSlicer(context);
-  for (let i = 0; i < answers.text.length; i++) {
-    const text = answers.text[i];
-    const start = answers.answer_start[i];
-    const found = slice(start, start + Array.from(text).length);
-    if (found !== text) {
-      const problem = `answer ${i} ${JSON.stringify(text)} does not match the context at ` +
-        `answer_start ${start} (${JSON.stringify(found)})`;
-      return [{ source, id, kind: "answer_mismatch", problem }];
-    }
-  }
-  return [];
 }

@@ -123,18 +123,21 @@ Deno.test("a file without questions, or with a bad answer_start, is an error nam
   assertEquals(parseSquad(answer(-1), "a.json").problems.map((p) => p.kind), ["answer_mismatch"]);
 });
 
-Deno.test("named datasets say what to download and where when offline", async () => {
+Deno.test("named datasets offline say which file of which hub dataset is missing, and where", async () => {
   const cache = await Deno.makeTempDir();
-  Deno.env.set("QA_CACHE", cache);
-  Deno.env.set("QA_SQUAD_BASE_URL", "http://127.0.0.1:9/dataset");
+  const vars = { HF_HUB_CACHE: cache, HF_HUB_OFFLINE: "1" };
+  for (const [name, value] of Object.entries(vars)) Deno.env.set(name, value);
   rereadSettings();
   try {
     const error = await assertRejects(() => loadSquad("squad_v2:validation"));
-    assert((error as Error).message.includes("http://127.0.0.1:9/dataset/dev-v2.0.json"));
-    assert((error as Error).message.includes(`${cache}/datasets/squad_v2/dev-v2.0.json`));
+    assertEquals(
+      (error as Error).message,
+      `README.md of rajpurkar/squad_v2 (revision main) is not in the cache ` +
+        `${cache}/datasets--rajpurkar--squad_v2 and HF_HUB_OFFLINE is set; run once with the ` +
+        "network, or point HF_HUB_CACHE at a cache that has it",
+    );
   } finally {
-    Deno.env.delete("QA_CACHE");
-    Deno.env.delete("QA_SQUAD_BASE_URL");
+    for (const name of Object.keys(vars)) Deno.env.delete(name);
     rereadSettings();
   }
 });

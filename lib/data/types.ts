@@ -42,3 +42,14 @@ export class DataError extends Error {
 export function describeProblem(p: ExampleProblem): string {
   return `${p.source}: question ${p.id}: ${p.problem}`;
 }
+
+/** A loaded QA dataset: every example, and what is wrong with some of them. */
+export interface QADataset {
+  /** Where it came from (path or URL), used in every message. */
+  source: string;
+  /** "1.1", "2.0" (has unanswerable questions) or what the file says. */
+  version: string;
+  examples: SquadExample[];
+  /** Examples whose content is unusable for training (answer not in context, empty context...). */
+  problems: ExampleProblem[];
+}

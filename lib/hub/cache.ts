@@ -2,13 +2,16 @@ import { basename, dirname, join } from "node:path";
 import { syncFolder, writeAll } from "../fs/mod.ts";
 import { setting } from "../settings.ts";
 import { type Progress, progressBar } from "../views/progress.ts";
-import { fetchWithRetries, type HttpOptions } from "./http.ts";
+import { fetchWithRetries, type RequestOptions } from "./http.ts";
 
-/** Where downloads are kept: `$QA_CACHE`, else `$XDG_CACHE_HOME/qa-finetune`, else `~/.cache/qa-finetune`. */
+/**
+ * Where this project keeps what is not a hub file (the BLAS choice): `$QA_CACHE`, else `$XDG_CACHE_HOME/qa-finetune`, else
+ * `~/.cache/qa-finetune`. Models and datasets of the hub go to the Hugging Face cache (hf_cache.ts).
+ */
 export function cacheDir(): string {
   const explicit = setting("QA_CACHE");
   if (explicit) return explicit;
-  const base = Deno.env.get("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? ".", ".cache");
+  const base = setting("XDG_CACHE_HOME") ?? join(Deno.env.get("HOME") ?? ".", ".cache");
   return join(base, "qa-finetune");
 }
 
@@ -23,7 +26,9 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /** Time limits, retries and progress of a download. */
-export interface DownloadOptions extends HttpOptions {
+export interface DownloadOptions extends RequestOptions {
+  /** The name on the progress bar (the file's name by default). */
+  name?: string;
   /** Bytes so far and the total (when the server says it); a bar on stderr by default. */
   onProgress?: (done: number, total: number | undefined) => void;
 }
@@ -64,7 +69,7 @@ export async function downloadFile(
   try {
     await fetchWithRetries(url, async (body, response) => {
       const total = Number(response.headers.get("content-length")) || undefined;
-      const progress = options.onProgress ?? downloadBar(basename(path));
+      const progress = options.onProgress ?? downloadBar(options.name ?? basename(path));
       const file = await Deno.open(part, { write: true, create: true, truncate: true });
       try {
         let done = 0;

@@ -18,8 +18,27 @@ export interface HttpOptions {
   backoffMs?: number;
 }
 
+/** What a request sends besides its URL: a method, headers, and whether redirects are followed. */
+export interface RequestOptions extends HttpOptions {
+  /** GET by default; HEAD reads only the headers (the body handed on is empty). */
+  method?: "GET" | "HEAD";
+  /** Sent with the request (an `Authorization` header is dropped on a redirect to another host). */
+  headers?: Record<string, string>;
+  /** "manual" hands a 3xx answer to `consume` as it is, for its Location; "follow" by default. */
+  redirect?: "follow" | "manual";
+}
+
 /** A failure worth another try: a 5xx or 429 answer, a network error, a timeout. */
 class TransientError extends Error {}
+
+/** An HTTP answer that is an error (4xx): its status and headers (X-Error-Code, X-Repo-Commit). */
+export class HttpStatusError extends Error {
+  constructor(message: string, readonly status: number, readonly headers: Headers) {
+    super(message);
+  }
+}
+
+type Settings = Required<HttpOptions> & RequestOptions;
 
 // The defaults, each overridable from the environment (lib/settings.ts).
 function defaults(): Required<HttpOptions> {
@@ -39,9 +58,9 @@ function defaults(): Required<HttpOptions> {
 export async function fetchWithRetries<T>(
   url: string,
   consume: (body: AsyncIterable<Uint8Array>, response: Response) => Promise<T>,
-  options: HttpOptions = {},
+  options: RequestOptions = {},
 ): Promise<T> {
-  const settings = { ...defaults(), ...options };
+  const settings: Settings = { ...defaults(), ...options };
   for (let attempt = 0;; attempt++) {
     try {
       return await fetchOnce(url, consume, settings);
@@ -49,7 +68,7 @@ export async function fetchWithRetries<T>(
       const transient = e instanceof TransientError;
       if (!transient || attempt >= settings.retries) {
         const tries = attempt > 0 ? ` (${attempt + 1} tries)` : "";
-        throw new Error(`${url}: ${(e as Error).message}${tries}`);
+        throw new Error(`${url}: ${(e as Error).message}${tries}`, { cause: e });
       }
       await new Promise((resolve) => setTimeout(resolve, settings.backoffMs * 2 ** attempt));
     }
@@ -59,7 +78,7 @@ export async function fetchWithRetries<T>(
 async function fetchOnce<T>(
   url: string,
   consume: (body: AsyncIterable<Uint8Array>, response: Response) => Promise<T>,
-  settings: Required<HttpOptions>,
+  settings: Settings,
 ): Promise<T> {
   const abort = new AbortController();
   let timedOut = "";
@@ -72,7 +91,12 @@ async function fetchOnce<T>(
   try {
     let response: Response;
     try {
-      response = await fetch(url, { signal: abort.signal });
+      response = await fetch(url, {
+        signal: abort.signal,
+        method: settings.method ?? "GET",
+        headers: settings.headers,
+        redirect: settings.redirect ?? "follow",
+      });
     } catch (e) {
       const message = timedOut || networkMessage(e);
       // Deno refuses some ports outright (9, 1...); no retry changes that.
@@ -80,13 +104,19 @@ async function fetchOnce<T>(
     } finally {
       clearTimeout(timer);
     }
-    if (!response.ok) {
+    const redirected = settings.redirect === "manual" && response.status >= 300 &&
+      response.status < 400;
+    if (!response.ok && !redirected) {
       await response.body?.cancel().catch(() => {});
-      const message = `HTTP ${response.status} ${response.statusText}`.trim();
+      const code = response.headers.get("x-error-code");
+      const message = `HTTP ${response.status} ${response.statusText}`.trim() +
+        (code ? ` (${code})` : "");
       const transient = response.status >= 500 || response.status === 429;
-      throw transient ? new TransientError(message) : new Error(message);
+      if (transient) throw new TransientError(message);
+      throw new HttpStatusError(message, response.status, response.headers);
     }
-    const reader = response.body!.getReader();
+    if (!response.body) return await consume(noBytes(), response);
+    const reader = response.body.getReader();
     const chunks = async function* (): AsyncGenerator<Uint8Array> {
       while (true) {
         timer = limit(settings.readTimeoutMs, "no data");
@@ -111,6 +141,8 @@ async function fetchOnce<T>(
     clearTimeout(timer);
   }
 }
+
+async function* noBytes(): AsyncGenerator<Uint8Array> {}
 
 // Deno says "error sending request for url (...): client error (Connect): ..."; keep the cause.
 function networkMessage(e: unknown): string {

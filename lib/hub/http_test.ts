@@ -64,20 +64,21 @@ Deno.test({
       assert(ms < 3000, `${ms} ms`);
       assertEquals(server.accepted(), 2);
 
-      // `squad` from a mirror that hangs: the cache stays empty, the message says where.
+      // `squad` from a hub that hangs: the cache stays empty, the message says where.
       const cache = await Deno.makeTempDir();
-      Deno.env.set("QA_CACHE", cache);
-      Deno.env.set("QA_SQUAD_BASE_URL", server.url);
+      Deno.env.set("HF_HUB_CACHE", cache);
+      Deno.env.set("HF_ENDPOINT", server.url);
       rereadSettings();
       try {
         const named = await assertRejects(() => loadSquad("squad", FAST));
-        assert((named as Error).message.includes(`${url}: no answer within 0.2 s`), `${named}`);
+        const readme = `${server.url}/datasets/rajpurkar/squad/resolve/main/README.md`;
+        assert((named as Error).message.includes(`${readme}: no answer within 0.2 s`), `${named}`);
       } finally {
-        Deno.env.delete("QA_CACHE");
-        Deno.env.delete("QA_SQUAD_BASE_URL");
+        Deno.env.delete("HF_HUB_CACHE");
+        Deno.env.delete("HF_ENDPOINT");
         rereadSettings();
       }
-      assertEquals([...Deno.readDirSync(`${cache}/datasets/squad`)], []);
+      assertEquals([...Deno.readDirSync(cache)], []);
     } finally {
       server.close();
     }
@@ -168,7 +169,7 @@ Deno.test({
     const cache = await Deno.makeTempDir();
     const env = {
       HF_ENDPOINT: server.url,
-      QA_CACHE: cache,
+      HF_HUB_CACHE: cache,
       QA_HTTP_CONNECT_TIMEOUT_S: "0.2",
       QA_HTTP_RETRIES: "1",
     };
@@ -182,7 +183,7 @@ Deno.test({
         `${error}`,
       );
       assert(ms < 5000, `${ms} ms`);
-      assertEquals([...Deno.readDirSync(`${cache}/hub/someone--model/main`)], []);
+      assertEquals([...Deno.readDirSync(cache)], []);
     } finally {
       for (const name of Object.keys(env)) Deno.env.delete(name);
       rereadSettings();

@@ -1,10 +1,9 @@
+// Several files of one hub repository at one commit: a model's config, weights and tokenizer.
 import { join } from "node:path";
-import { cachedDownload, cacheDir, type DownloadOptions, exists } from "./cache.ts";
-
-/** Base URL of the Hugging Face hub; `HF_ENDPOINT` overrides it, as in Python. */
-export function hubEndpoint(): string {
-  return (Deno.env.get("HF_ENDPOINT") ?? "https://huggingface.co").replace(/\/$/, "");
-}
+import { exists } from "./cache.ts";
+import type { DownloadOptions } from "./cache.ts";
+import { hubDownload, HubEntryMissing, NotCached } from "./download.ts";
+import { type HubRepo, repoFolder } from "./hf_cache.ts";
 
 /** True when `name` looks like a hub id (`owner/name` or `name`) and is not an existing path. */
 export async function isHubId(name: string): Promise<boolean> {
@@ -13,8 +12,9 @@ export async function isHubId(name: string): Promise<boolean> {
 }
 
 /**
- * Downloads files of a hub repository into the cache and returns the local folder. `optional`
- * files that the repository lacks (HTTP 404) are skipped.
+ * Downloads `files` (and those of `optional` that the repository has) of model `repoId` at
+ * `revision` into the Hugging Face cache, all from the commit the first file resolved to, and
+ * returns that snapshot's folder (`models--OWNER--NAME/snapshots/<commit>`).
  */
 export async function hubSnapshot(
   repoId: string,
@@ -23,15 +23,24 @@ export async function hubSnapshot(
   revision = "main",
   options: DownloadOptions = {},
 ): Promise<string> {
-  const folder = join(cacheDir(), "hub", repoId.replace("/", "--"), revision);
+  const repo: HubRepo = { type: "model", id: repoId };
+  let commit: string | undefined;
   for (const file of [...files, ...optional]) {
-    const url = `${hubEndpoint()}/${repoId}/resolve/${revision}/${file}`;
     try {
-      await cachedDownload(url, join(folder, file), options);
+      const path = await hubDownload(repo, file, commit ?? revision, options);
+      commit ??= snapshotCommit(path, file);
     } catch (e) {
-      if (optional.includes(file) && /HTTP 404/.test((e as Error).message)) continue;
-      throw e;
+      // An optional file the hub lacks, or that the cache lacks offline, is left out.
+      if (!optional.includes(file)) throw e;
+      if (!(e instanceof HubEntryMissing || e instanceof NotCached)) throw e;
     }
   }
-  return folder;
+  if (!commit) throw new Error(`${repoId}: none of ${files.concat(optional)} could be had`);
+  return join(repoFolder(repo), "snapshots", commit);
+}
+
+// `.../snapshots/<commit>/<file>` → `<commit>`.
+function snapshotCommit(path: string, file: string): string {
+  const folder = path.slice(0, path.length - file.length - 1);
+  return folder.slice(folder.lastIndexOf("/") + 1);
 }

@@ -155,12 +155,17 @@ async function useWasm(wasmDir?: string): Promise<string> {
     setWasmPaths(wasmDir == null ? findWasmDir() : checkWasmDir(toDirUrl(wasmDir)));
     wasmPathsSet = true;
   }
+  let backend: string;
   try {
-    return await useBackend("wasm");
+    backend = await useBackend("wasm");
   } catch (err) {
     wasmFailure = (err as Error).message;
     throw err;
   }
+  // The products' engine is chosen now, as the backend starts (before any gradient worker):
+  // auto measures here, and may set OPENBLAS_CORETYPE before it loads OpenBLAS (matmul_blas.ts).
+  activeBlas();
+  return backend;
 }
 
 /**

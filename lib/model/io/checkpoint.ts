@@ -4,7 +4,7 @@
  */
 import { basename, join } from "node:path";
 import { syncFolder, writeAll } from "../../fs/mod.ts";
-import { exists, hubFailure, hubSnapshot, isHubId } from "../../hub/mod.ts";
+import { exists, HubEntryMissing, hubFailure, hubSnapshot, isHubId } from "../../hub/mod.ts";
 import { configToText, type ModelConfig, readConfig } from "../config.ts";
 import { elementCount, readSafetensors, serializeSafetensors, toFloat32 } from "./safetensors.ts";
 
@@ -38,8 +38,9 @@ const ONLY_SAFETENSORS = "only a single model.safetensors file can be read " +
   "(not pytorch_model.bin, tf_model.h5 or sharded model-0000x-of-0000y.safetensors)";
 
 /**
- * Reads a checkpoint from a folder, or from a Hugging Face hub id (`distilbert-base-uncased`),
- * whose config.json and model.safetensors are downloaded once into the cache. Every tensor comes
+ * Reads a checkpoint from a folder, or from a Hugging Face hub id (`distilbert-base-uncased`) at
+ * `revision` (a branch, tag or commit), whose files are downloaded once into the Hugging Face cache
+ * (lib/hub/hf_cache.ts), where Python finds them too. Every tensor comes
  * back as float32 (F16/BF16/F64 converted; integer buffers such as BERT's position_ids as exact
  * float values).
  */
@@ -93,6 +94,8 @@ export async function checkpointFolder(dirOrHubId: string, revision = "main"): P
   return dirOrHubId;
 }
 
+// config.json first (a missing model is told apart from missing weights), then the weights and
+// the tokenizer files the repository has, all from one commit of the Hugging Face cache.
 async function hubCheckpoint(repoId: string, revision: string): Promise<string> {
   try {
     await hubSnapshot(repoId, [CONFIG], [], revision);
@@ -100,10 +103,9 @@ async function hubCheckpoint(repoId: string, revision: string): Promise<string> 
     throw hubFailure(repoId, e);
   }
   try {
-    return await hubSnapshot(repoId, [WEIGHTS], [], revision);
+    return await hubSnapshot(repoId, [CONFIG, WEIGHTS], TOKENIZER_FILES, revision);
   } catch (e) {
-    const message = (e as Error).message;
-    if (/HTTP 404/.test(message)) {
+    if (e instanceof HubEntryMissing) {
       throw new Error(`${repoId} on the Hugging Face hub has no ${WEIGHTS}: ${ONLY_SAFETENSORS}`);
     }
     throw hubFailure(repoId, e);

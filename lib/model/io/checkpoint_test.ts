@@ -5,6 +5,7 @@ import { sharedPath } from "../../../test/shared.ts";
 import { readCheckpoint, TOKENIZER_FILES, writeCheckpoint } from "./checkpoint.ts";
 import { readConfig } from "../config.ts";
 import { readSafetensors } from "./safetensors.ts";
+import { startHubStandin } from "../../../test/hub_standin.ts";
 
 const TINY_DISTILBERT = sharedPath("golden/models/tiny-distilbert-init");
 const TINY_BERT = sharedPath("golden/models/tiny-bert-init");
@@ -138,22 +139,22 @@ Deno.test("readCheckpoint errors name the folder or file", async () => {
   });
 });
 
-/** A stand-in hub on localhost serving one repository; counts requests. */
-function fakeHub() {
-  const requests: string[] = [];
-  const files: Record<string, string> = {
-    "/tiny/distilbert/resolve/main/config.json": join(TINY_DISTILBERT, "config.json"),
-    "/tiny/distilbert/resolve/main/model.safetensors": join(TINY_DISTILBERT, "model.safetensors"),
-    "/tiny/bin-only/resolve/main/config.json": join(TINY_DISTILBERT, "config.json"),
-  };
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-    const path = new URL(request.url).pathname;
-    requests.push(path);
-    const file = files[path];
-    if (!file) return new Response("not found", { status: 404 });
-    return new Response(await Deno.readFile(file));
-  });
-  return { server, requests, endpoint: `http://127.0.0.1:${server.addr.port}` };
+/** The stand-in hub (test/hub_standin.ts) serving tiny/distilbert and a repository without safetensors. */
+async function standin() {
+  const config = await Deno.readFile(join(TINY_DISTILBERT, "config.json"));
+  return await startHubStandin([
+    {
+      type: "model",
+      id: "tiny/distilbert",
+      revisions: {
+        main: {
+          "config.json": config,
+          "model.safetensors": await Deno.readFile(join(TINY_DISTILBERT, "model.safetensors")),
+        },
+      },
+    },
+    { type: "model", id: "tiny/bin-only", revisions: { main: { "config.json": config } } },
+  ]);
 }
 
 /** Runs readCheckpoint(id) in a child process with its own cache and hub (env is per process). */
@@ -167,7 +168,7 @@ async function readInChild(id: string, cache: string, endpoint: string) {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["eval", code],
     cwd: REPO_ROOT,
-    env: { QA_CACHE: cache, HF_ENDPOINT: endpoint },
+    env: { HF_HUB_CACHE: cache, HF_ENDPOINT: endpoint, QA_HTTP_RETRIES: "0" },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -176,12 +177,17 @@ async function readInChild(id: string, cache: string, endpoint: string) {
   return JSON.parse(stdout.split("\n").at(-1)!);
 }
 
-Deno.test("readCheckpoint from a hub id downloads once into the cache", async () => {
-  const hub = fakeHub();
+Deno.test("readCheckpoint from a hub id downloads once into the Hugging Face cache", async () => {
+  const hub = await standin();
   try {
     await withTempDir(async (cache) => {
       const first = await readInChild("tiny/distilbert", cache, hub.endpoint);
-      const folder = join(cache, "hub", "tiny--distilbert", "main");
+      const folder = join(
+        cache,
+        "models--tiny--distilbert",
+        "snapshots",
+        hub.commit("tiny/distilbert"),
+      );
       assert.deepEqual(first, { folder, tensors: 38, dim: 32 });
       assert.ok(
         await sameBytes(
@@ -189,10 +195,11 @@ Deno.test("readCheckpoint from a hub id downloads once into the cache", async ()
           join(TINY_DISTILBERT, "model.safetensors"),
         ),
       );
-      assert.equal(hub.requests.length, 2);
+      const downloads = () => hub.requests.filter((r) => r.startsWith("GET ")).length;
+      assert.equal(downloads(), 2); // config.json, and the weights from the CDN
       const second = await readInChild("tiny/distilbert", cache, hub.endpoint);
       assert.deepEqual(second, first);
-      assert.equal(hub.requests.length, 2); // served from the cache
+      assert.equal(downloads(), 2); // served from the cache
 
       const binOnly = await readInChild("tiny/bin-only", cache, hub.endpoint);
       assert.match(
@@ -202,13 +209,13 @@ Deno.test("readCheckpoint from a hub id downloads once into the cache", async ()
       const missing = await readInChild("no/such-model", cache, hub.endpoint);
       assert.equal(
         missing.error,
-        `${hub.endpoint} has no public model no/such-model (HTTP 404 Not Found for ` +
-          `${hub.endpoint}/no/such-model/resolve/main/config.json), and there is no folder ` +
-          "no/such-model here",
+        `${hub.endpoint} has no public model no/such-model (HTTP 401 Unauthorized (RepoNotFound) ` +
+          `for ${hub.endpoint}/no/such-model/resolve/main/config.json), and there is no folder ` +
+          "no/such-model here; for a private or gated model set HF_TOKEN",
       );
     });
   } finally {
-    await hub.server.shutdown();
+    await hub.close();
   }
   // The hub gone (no network): one line naming the model, the hub and the way out.
   await withTempDir(async (cache) => {

@@ -7,6 +7,11 @@ import type { EngineFigure } from "./engine_choice.ts";
 /** What was measured for one key: the chosen engine's label and every candidate's figure. */
 export interface CachedChoice {
   chosen: string;
+  /**
+   * The chosen library's file and OPENBLAS_CORETYPE for it (null: removed, absent: as the
+   * environment has it); absent for our kernels.
+   */
+  library?: { file: string; coreType?: string | null };
   figures: EngineFigure[];
 }
 
@@ -15,7 +20,7 @@ export function choiceCacheFile(): string {
   return join(cacheDir(), "blas_choice.json");
 }
 
-/** The key of a measurement: this CPU's model and each candidate (library file and build string). */
+/** The key of a measurement: this CPU's model and each candidate (a library file's identity). */
 export function choiceKey(candidates: string[]): string {
   let cpu = `${Deno.build.os} ${Deno.build.arch}`;
   try {

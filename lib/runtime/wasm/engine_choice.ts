@@ -3,8 +3,34 @@
 // not know, slower than our wasm SIMD kernels). Each candidate is first checked against float64
 // products (all four transposes, odd sizes); one that fails is never used. The verified ones are
 // timed on a product shaped like a training step's (best of a few) and the fastest is kept.
-import type { WasmBackend } from "./wasm_internals.ts";
-import { heapBuffer } from "./wasm_internals.ts";
+// No tfjs here: library_probe.ts runs this in a child process on a plain buffer.
+
+/** Memory the products read and write: the wasm backend's heap, or a plain buffer. */
+export interface ProductHeap {
+  /** Byte offset of `bytes` bytes of room. */
+  malloc(bytes: number): number;
+  free(offset: number): void;
+  /** The memory now (the wasm heap's buffer changes when it grows). */
+  buffer(): ArrayBufferLike;
+}
+
+/** A heap of `bytes` bytes on a plain ArrayBuffer; what is freed is reused once all is freed. */
+export function plainHeap(bytes: number): ProductHeap {
+  const memory = new ArrayBuffer(bytes);
+  let top = 0, live = 0;
+  return {
+    malloc(size) {
+      const offset = Math.ceil(top / 64) * 64;
+      if (offset + size > bytes) throw new Error(`plain heap of ${bytes} bytes is full`);
+      [top, live] = [offset + size, live + 1];
+      return offset;
+    },
+    free() {
+      if (--live === 0) top = 0;
+    },
+    buffer: () => memory,
+  };
+}
 
 /** A product's operands, as byte offsets on the heap, its [m, k, n] and its transposes. */
 export type ProductArgs = [
@@ -61,7 +87,7 @@ const TRANSPOSES: [boolean, boolean][] = [[false, false], [true, false], [false,
  * ones are not timed (their GFLOP/s read 0) and the first is chosen.
  */
 export function chooseEngine<C extends EngineCandidate>(
-  backend: WasmBackend,
+  heap: ProductHeap,
   candidates: C[],
   { time = true } = {},
 ): EngineChoice<C> {
@@ -69,12 +95,12 @@ export function chooseEngine<C extends EngineCandidate>(
   let chosen: C | null = null;
   let best = -Infinity;
   for (const candidate of candidates) {
-    const refused = verify(backend, candidate);
+    const refused = verify(heap, candidate);
     if (refused != null) {
       figures.push({ label: candidate.label, refused });
       continue;
     }
-    const gflops = time ? measure(backend, candidate) : 0;
+    const gflops = time ? measure(heap, candidate) : 0;
     figures.push({ label: candidate.label, gflops });
     if (gflops > best) [best, chosen] = [gflops, candidate];
   }
@@ -97,17 +123,17 @@ export function describeChoice(choice: EngineChoice): string {
 }
 
 /** Heap room for float32 arrays, freed by `free`. */
-function allocate(backend: WasmBackend, ...lengths: number[]) {
-  const offsets = lengths.map((length) => backend.wasm._malloc(length * 4));
-  return { offsets, free: () => offsets.forEach((o) => backend.wasm._free(o)) };
+function allocate(heap: ProductHeap, ...lengths: number[]) {
+  const offsets = lengths.map((length) => heap.malloc(length * 4));
+  return { offsets, free: () => offsets.forEach((o) => heap.free(o)) };
 }
 
-function f32(backend: WasmBackend, offset: number, length: number): Float32Array {
-  return new Float32Array(heapBuffer(backend)!, offset, length);
+function f32(heap: ProductHeap, offset: number, length: number): Float32Array {
+  return new Float32Array(heap.buffer(), offset, length);
 }
 
 /** Why `candidate` may not be trusted (its worst error against float64), or undefined if it may. */
-function verify(backend: WasmBackend, candidate: EngineCandidate): string | undefined {
+function verify(heap: ProductHeap, candidate: EngineCandidate): string | undefined {
   let checked = 0;
   for (const shape of CHECK_SHAPES) {
     const [m, k, n] = shape;
@@ -115,17 +141,17 @@ function verify(backend: WasmBackend, candidate: EngineCandidate): string | unde
     for (const [transposeA, transposeB] of TRANSPOSES) {
       const a = pseudoRandom(m * k, m + k);
       const b = pseudoRandom(k * n, k + n + 1);
-      const { offsets: [pa, pb, po], free } = allocate(backend, a.length, b.length, m * n);
+      const { offsets: [pa, pb, po], free } = allocate(heap, a.length, b.length, m * n);
       try {
-        f32(backend, pa, a.length).set(a);
-        f32(backend, pb, b.length).set(b);
-        f32(backend, po, m * n).fill(NaN);
+        f32(heap, pa, a.length).set(a);
+        f32(heap, pb, b.length).set(b);
+        f32(heap, po, m * n).fill(NaN);
         try {
           candidate.product(pa, pb, po, shape, transposeA, transposeB);
         } catch (err) {
           return `it threw on ${shape.join("×")}: ${(err as Error).message}`;
         }
-        const bad = firstWrong(f32(backend, po, m * n), a, b, shape, transposeA, transposeB);
+        const bad = firstWrong(f32(heap, po, m * n), a, b, shape, transposeA, transposeB);
         if (bad != null) {
           return `${shape.join("×")}${transposeA ? " Aᵀ" : ""}${transposeB ? " Bᵀ" : ""}: ${bad}`;
         }
@@ -169,12 +195,12 @@ function firstWrong(
 }
 
 /** Best GFLOP/s of `candidate` over `PROBE_REPEATS` products of `PROBE_SHAPE` (after a warm-up). */
-function measure(backend: WasmBackend, candidate: EngineCandidate): number {
+function measure(heap: ProductHeap, candidate: EngineCandidate): number {
   const [m, k, n] = PROBE_SHAPE;
-  const { offsets: [pa, pb, po], free } = allocate(backend, m * k, k * n, m * n);
+  const { offsets: [pa, pb, po], free } = allocate(heap, m * k, k * n, m * n);
   try {
-    f32(backend, pa, m * k).set(pseudoRandom(m * k, 1));
-    f32(backend, pb, k * n).set(pseudoRandom(k * n, 2));
+    f32(heap, pa, m * k).set(pseudoRandom(m * k, 1));
+    f32(heap, pb, k * n).set(pseudoRandom(k * n, 2));
     candidate.product(pa, pb, po, PROBE_SHAPE, false, false);
     let best = Infinity;
     for (let r = 0; r < PROBE_REPEATS; r++) {

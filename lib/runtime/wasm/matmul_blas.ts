@@ -1,13 +1,17 @@
-// Float32 products on a native BLAS (OpenBLAS, Apple's Accelerate), called through Deno's FFI on
-// the wasm backend's own heap: no copies, the library reads and writes the tensors where they lie.
+// Float32 products on a native BLAS (OpenBLAS, BLIS, Apple's Accelerate), called through Deno's FFI
+// on the wasm backend's own heap: no copies, the library reads and writes the tensors where they lie.
 //
 // Our wasm SIMD products (matmul_kernel.ts) top out at what 128-bit vectors give, about 40
 // GFLOP/s on one Zen 3 core; OpenBLAS's AVX2 kernels do about 70 on the same core, but an OpenBLAS
-// that does not know the CPU runs SSE3 kernels slower than ours. So "auto" measures: it loads the
-// libraries it finds, verifies each and our kernels against float64 products, times them on a
-// training-sized product (engine_choice.ts) and keeps the fastest, once per process, when the
-// first product runs on the wasm backend (cached on disk per CPU and libraries: engine_cache.ts). "off" keeps our kernels; a library file is used as named.
-// `QA_BLAS` (or `--blas`) chooses: auto, off, or a library file with `cblas_sgemm`.
+// that does not know the CPU runs SSE3 kernels slower than ours. So "auto" measures, once per
+// process, when the wasm backend starts: each library it finds (OpenBLAS as the environment's
+// OPENBLAS_CORETYPE has it, as it detects the CPU, and told the best core type the CPU supports) is
+// verified against float64 products and timed in a child process of its own (library_probe.ts),
+// our kernels in this one (engine_choice.ts), and the fastest verified engine is kept (cached on
+// disk per CPU and library files: engine_cache.ts). Only the chosen library is then loaded here;
+// for a core type, OPENBLAS_CORETYPE is set once, just before that load, and stays set for the
+// process. "off" keeps our kernels; a library file is used as named. `QA_BLAS` (or `--blas`)
+// chooses: auto, off, or a library file with `cblas_sgemm`.
 // The library runs in one thread: our parallelism is the gradient workers, one per core.
 import * as tf from "@tensorflow/tfjs-core";
 import { setting } from "../../settings.ts";
@@ -16,11 +20,21 @@ import {
   describeChoice,
   type EngineCandidate,
   type EngineChoice,
+  type EngineFigure,
   type ProductArgs,
 } from "./engine_choice.ts";
 import { gemm, gemmSupports } from "./matmul_kernel.ts";
-import { choiceKey, readCachedChoice, writeCachedChoice } from "./engine_cache.ts";
-import { heapBuffer, type WasmBackend } from "./wasm_internals.ts";
+import {
+  type CachedChoice,
+  choiceKey,
+  readCachedChoice,
+  writeCachedChoice,
+} from "./engine_cache.ts";
+import { bestCoreType, type Blas, libraryIdentity, openBlas, shortName } from "./blas_library.ts";
+import { probeLibrary } from "./library_probe.ts";
+import { heapBuffer, type WasmBackend, wasmHeap } from "./wasm_internals.ts";
+
+export { bestCoreType, type Blas, type ProductArgs };
 
 /** Environment variable read when no choice is passed: auto, off or a library file. */
 export const BLAS_ENV = "QA_BLAS";
@@ -38,49 +52,6 @@ export const AUTO_LIBRARIES = [
   "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
   "/System/Library/Frameworks/Accelerate.framework/Accelerate",
 ];
-
-const ROW_MAJOR = 101;
-const NO_TRANSPOSE = 111;
-const TRANSPOSE = 112;
-
-const SYMBOLS = {
-  cblas_sgemm: {
-    parameters: [
-      "i32", // order
-      "i32", // transA
-      "i32", // transB
-      "i32", // m
-      "i32", // n
-      "i32", // k
-      "f32", // alpha
-      "pointer", // a
-      "i32", // lda
-      "pointer", // b
-      "i32", // ldb
-      "f32", // beta
-      "pointer", // c
-      "i32", // ldc
-    ],
-    result: "void",
-  },
-  openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
-  openblas_get_config: { parameters: [], result: "pointer", optional: true },
-} as const;
-
-/** A loaded BLAS: what it is, and its single-precision product. */
-export interface Blas {
-  /** The file it was loaded from. */
-  file: string;
-  /** What it says it is (OpenBLAS's build string), else the file. */
-  name: string;
-  /**
-   * out[m, n] = a[m, k] · b[k, n], all row-major float32 at byte offsets of `heap`; with
-   * `transposeA`, `a` holds Aᵀ [k, m], with `transposeB`, `b` holds Bᵀ [n, k].
-   */
-  gemm(heap: ArrayBufferLike, ...args: ProductArgs): void;
-}
-
-export type { ProductArgs };
 
 /** What our wasm SIMD kernels are called in the backend line and among auto's candidates. */
 export const OUR_KERNELS = "our wasm SIMD kernels";
@@ -142,194 +113,188 @@ export function blasChoiceSummary(): string | undefined {
     : undefined;
 }
 
-/** A candidate of auto's: a library, or our kernels (`blas` null). */
+/** A candidate of auto's in this process: a library, or our kernels (`blas` null). */
 type Candidate = EngineCandidate & { blas: Blas | null };
 
+/** A library file auto measured: the file, and the core type OpenBLAS was told (if any). */
+type Library = NonNullable<CachedChoice["library"]>;
+
 /**
- * Auto's measurement on `backend`: the libraries of `files` that load (each once), and our
- * kernels, verified and timed; the chosen library (null: our kernels) and the figures. Without a
- * library nothing is measured. A choice cached for this CPU and these libraries
- * (engine_cache.ts) is reused after verifying it again; a new one is cached.
+ * Auto's measurement on `backend`: each library of `files` found on disk (each file once), as it
+ * detects the CPU and, for an OpenBLAS that detects a lesser core, told `bestCoreType()`, verified
+ * and timed in child processes (library_probe.ts); our kernels verified and timed here. The
+ * fastest verified engine is loaded in this process and verified again; the chosen library (null:
+ * our kernels) and every figure. Without a library, or without permission to load libraries or
+ * start the probes (--allow-ffi, --allow-run), nothing is measured. A choice cached for this CPU
+ * and these library files (engine_cache.ts) is loaded and verified again, not timed; a new one is
+ * cached.
  */
 export function measureAuto(
   backend: WasmBackend,
   files: string[] = AUTO_LIBRARIES,
 ): { chosen: Blas | null; choice: EngineChoice } {
-  const libraries = new Map<string, Blas>();
-  const add = (blas: Blas | null) => {
-    if (blas != null && !libraries.has(blas.name)) libraries.set(blas.name, blas);
-  };
-  for (const file of files) {
-    try {
-      add(load(file));
-    } catch {
-      // not there, not loadable, or no permission to load libraries: not a candidate
-    }
-  }
-  for (const blas of [...libraries.values()]) add(withBestCore(blas));
   const ours: Candidate = {
     label: OUR_KERNELS,
     blas: null,
     supports: (m, k, n) => gemmSupports(backend, m, k, n),
     product: (...args) => gemm(backend, ...args),
   };
-  if (libraries.size === 0) return { chosen: null, choice: { chosen: ours, figures: [] } };
-  const candidates: Candidate[] = [...libraries.values()].map((blas) => ({
-    label: shortName(blas),
+  const libraries = findLibraries(files);
+  if (libraries.length === 0) return { chosen: null, choice: { chosen: ours, figures: [] } };
+  const key = autoKey(files);
+  const cached = readCachedChoice(key);
+  if (cached != null) {
+    const { chosen, library } = cached;
+    const candidate = chosen === OUR_KERNELS ? ours : library == null // an entry of an older version
+      ? null
+      : inProcess(backend, chosen, library);
+    if (candidate != null && verified(backend, candidate)) {
+      const choice = { chosen: candidate, figures: cached.figures, cached: true };
+      return { chosen: candidate.blas, choice };
+    }
+  }
+  const measured: { figure: EngineFigure; library?: Library }[] = [];
+  for (const file of libraries) {
+    for (const library of probeVariants(file)) measured.push(library);
+  }
+  if (gemmSupports(backend, 8, 8, 8)) {
+    measured.push({ figure: chooseEngine(wasmHeap(backend), [ours]).figures[0] });
+  }
+  const figures = measured.map((m) => m.figure);
+  const fastest = measured.filter((m) => m.figure.gflops != null)
+    .sort((a, b) => b.figure.gflops! - a.figure.gflops!);
+  for (const { figure, library } of fastest) {
+    const candidate = library == null ? ours : inProcess(backend, figure.label, library);
+    if (candidate == null || !verified(backend, candidate)) continue;
+    writeCachedChoice(key, { chosen: figure.label, library, figures });
+    return { chosen: candidate.blas, choice: { chosen: candidate, figures } };
+  }
+  return { chosen: null, choice: { chosen: null, figures } };
+}
+
+/** The key auto's choice for `files` is cached under: the CPU and each library file found. */
+export function autoKey(files: string[] = AUTO_LIBRARIES): string {
+  const found = environmentCoreType();
+  const libraries = findLibraries(files).map((file) => libraryIdentity(file)!);
+  const told = found == null ? [] : [`OPENBLAS_CORETYPE=${found}`];
+  return choiceKey([...libraries, ...told, OUR_KERNELS]);
+}
+
+/** The files of `files` on disk, each real file once; none without --allow-ffi and --allow-run. */
+function findLibraries(files: string[]): string[] {
+  const granted = (name: "ffi" | "run") => Deno.permissions.querySync({ name }).state === "granted";
+  if (!granted("ffi") || !granted("run")) return [];
+  const seen = new Set<string>();
+  return files.filter((file) => {
+    const identity = libraryIdentity(file);
+    if (identity == null || seen.has(identity)) return false;
+    seen.add(identity);
+    return true;
+  });
+}
+
+/**
+ * `file`'s figures from its probes (none when it cannot be loaded): as the environment has it;
+ * then, for OpenBLAS, as it detects the CPU (when the environment sets OPENBLAS_CORETYPE) and
+ * told `bestCoreType()`, each core OpenBLAS ends up running measured once.
+ */
+function probeVariants(file: string): { figure: EngineFigure; library: Library }[] {
+  const found = environmentCoreType();
+  let first;
+  try {
+    first = probeLibrary(file, found);
+  } catch {
+    return []; // no child may be started here: the library is not measured
+  }
+  if (first.missing != null) return [];
+  const variants: { figure: EngineFigure; library: Library }[] = [
+    { figure: first.figure!, library: { file } },
+  ];
+  if (!first.name?.startsWith("OpenBLAS")) return variants;
+  const names = new Set([first.name]);
+  const best = bestCoreType();
+  const others: (string | null)[] = found == null ? [] : [null];
+  if (best != null && best !== found) others.push(best);
+  for (const coreType of others) {
+    if (coreType != null && [...names].some((name) => name.includes(` ${coreType} `))) continue;
+    const probe = probeLibrary(file, coreType);
+    if (probe.figure == null || names.has(probe.name!)) continue;
+    if (probe.name != null) names.add(probe.name);
+    variants.push({ figure: probe.figure, library: { file, coreType } });
+  }
+  return variants;
+}
+
+/**
+ * Library `file` loaded in this process, with OPENBLAS_CORETYPE as `coreType` says, as candidate
+ * `label`; null when it cannot be loaded, or is not what was measured (OpenBLAS loaded here before
+ * with another core type: it runs the core it chose at its first load).
+ */
+function inProcess(
+  backend: WasmBackend,
+  label: string,
+  { file, coreType }: Library,
+): Candidate | null {
+  let blas: Blas;
+  try {
+    blas = load(file, coreType);
+  } catch {
+    return null;
+  }
+  if (shortName(blas.name) !== label) return null;
+  return {
+    label,
     blas,
     supports: () => true,
     product: (...args) => blas.gemm(heapBuffer(backend)!, ...args),
-  }));
-  if (gemmSupports(backend, 8, 8, 8)) candidates.push(ours);
-  const key = choiceKey(
-    candidates.map((c) => c.blas == null ? c.label : `${c.blas.name} (${source(c.blas)})`),
-  );
-  const cached = readCachedChoice(key);
-  const reused = candidates.find((c) => c.label === cached?.chosen);
-  if (cached != null && reused != null) {
-    // Timed before on this machine with these libraries: verified again, not timed.
-    const again = chooseEngine(backend, [reused], { time: false });
-    if (again.chosen != null) {
-      const choice = { chosen: reused, figures: cached.figures, cached: true };
-      return { chosen: reused.blas, choice };
-    }
-  }
-  const result = chooseEngine(backend, candidates);
-  if (result.chosen != null) {
-    writeCachedChoice(key, { chosen: result.chosen.label, figures: result.figures });
-  }
-  return { chosen: result.chosen?.blas ?? null, choice: result };
+  };
 }
 
-/** The file a library came from (for a core-typed copy of OpenBLAS: the original's). */
-function source(blas: Blas): string {
-  return copies.get(blas.file) ?? blas.file;
+/** Whether `candidate` computes float64's products here (engine_choice.ts's verification). */
+function verified(backend: WasmBackend, candidate: Candidate): boolean {
+  return chooseEngine(wasmHeap(backend), [candidate], { time: false }).chosen != null;
 }
 
-/** Core-typed copies of OpenBLAS: the copy's file → the original's. */
-const copies = new Map<string, string>();
+/** OPENBLAS_CORETYPE as this process found it (read before it sets its own), once. */
+let foundCoreType: { value: string | undefined } | undefined;
 
-/** "OpenBLAS 0.3.21 Haswell" for OpenBLAS's long build string; other libraries' names as they are. */
-function shortName(blas: Blas): string {
-  const openblas = blas.name.match(/^OpenBLAS (\S+) .*?(\w+) MAX_THREADS/);
-  return openblas == null ? blas.name : `OpenBLAS ${openblas[1]} ${openblas[2]}`;
-}
-
-/**
- * OpenBLAS `blas` told the best core type this CPU supports (`OPENBLAS_CORETYPE`: SkylakeX with
- * AVX-512, Haswell with AVX2 and FMA) when it detected another: a copy of its file loaded under
- * that variable (the library reads it once, when loaded; another file is another library). Null when it is not OpenBLAS, already
- * runs that core, or the copy cannot be made or loaded.
- */
-function withBestCore(blas: Blas): Blas | null {
-  const core = bestCoreType();
-  if (core == null || !blas.name.startsWith("OpenBLAS") || blas.name.includes(` ${core} `)) {
-    return null;
-  }
-  const key = `${blas.file}@${core}`;
-  if (opened.has(key)) return opened.get(key)!;
-  try {
-    const path = Deno.realPathSync(findLibrary(blas.file));
-    const copy = Deno.makeTempFileSync({ prefix: `openblas-${core}-`, suffix: ".so" });
-    Deno.copyFileSync(path, copy);
-    const before = Deno.env.get("OPENBLAS_CORETYPE");
-    Deno.env.set("OPENBLAS_CORETYPE", core);
+function environmentCoreType(): string | undefined {
+  if (foundCoreType == null) {
+    let value: string | undefined;
     try {
-      opened.set(key, open(copy));
-      copies.set(copy, blas.file);
-    } finally {
-      if (before == null) Deno.env.delete("OPENBLAS_CORETYPE");
-      else Deno.env.set("OPENBLAS_CORETYPE", before);
-      // Loaded, the copy is no longer needed on disk; loading its path again (the gradient
-      // workers, threads of this process) finds the library already loaded.
-      Deno.removeSync(copy);
-    }
-    return opened.get(key)!;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The best OpenBLAS core type /proc/cpuinfo's flags allow, or null (none known, or unreadable:
- * Deno lets only --allow-all read /proc, as the `qa` commands run).
- */
-export function bestCoreType(): string | null {
-  let flags: Set<string>;
-  try {
-    const line = Deno.readTextFileSync("/proc/cpuinfo").match(/^flags\s*:(.*)$/m);
-    if (line == null) return null;
-    flags = new Set(line[1].trim().split(/\s+/));
-  } catch {
-    return null;
-  }
-  if (["avx512f", "avx512vl", "avx512bw", "avx512dq"].every((f) => flags.has(f))) return "SkylakeX";
-  if (flags.has("avx2") && flags.has("fma")) return "Haswell";
-  return null;
-}
-
-/** A library name's file on disk (a bare soname searched in the usual directories). */
-function findLibrary(file: string): string {
-  if (file.includes("/")) return file;
-  for (
-    const dir of ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/lib"]
-  ) {
-    try {
-      Deno.statSync(`${dir}/${file}`);
-      return `${dir}/${file}`;
+      value = Deno.env.get("OPENBLAS_CORETYPE") || undefined;
     } catch {
-      // not here
+      // no permission to read the environment: as if unset
     }
+    foundCoreType = { value };
   }
-  throw new Error(`${file} not found`);
+  return foundCoreType.value;
 }
+
+/** Whether this process has set OPENBLAS_CORETYPE (it does so once). */
+let coreTypeSet = false;
 
 const opened = new Map<string, Blas>();
 
-/** `file` opened (once per process) as a Blas, or an error naming it. */
-function load(file: string): Blas {
-  let blas = opened.get(file);
-  if (blas == null) opened.set(file, blas = open(file));
-  return blas;
-}
-
-function open(file: string): Blas {
-  let library: Deno.DynamicLibrary<typeof SYMBOLS>;
-  try {
-    library = Deno.dlopen(file, SYMBOLS);
-  } catch (err) {
-    throw new Error(`BLAS library ${file} cannot be loaded: ${(err as Error).message}`);
+/**
+ * `file` opened (once per process and core type) as a Blas, or an error naming it. A `coreType`
+ * other than undefined sets (or removes) OPENBLAS_CORETYPE first, once per process: setenv is not
+ * safe while other threads read the environment, and this runs as the wasm backend starts, before
+ * gradient workers. The variable then stays so: OpenBLAS reads it at its first load only, and
+ * workers, threads of this process, find the library loaded.
+ */
+function load(file: string, coreType?: string | null): Blas {
+  const key = coreType === undefined ? file : `${file}@${coreType}`;
+  let blas = opened.get(key);
+  if (blas == null) {
+    if (
+      coreType !== undefined && !coreTypeSet && (coreType ?? undefined) !== environmentCoreType()
+    ) {
+      coreTypeSet = true;
+      if (coreType == null) Deno.env.delete("OPENBLAS_CORETYPE");
+      else Deno.env.set("OPENBLAS_CORETYPE", coreType);
+    }
+    opened.set(key, blas = openBlas(file));
   }
-  const { cblas_sgemm, openblas_set_num_threads, openblas_get_config } = library.symbols;
-  openblas_set_num_threads?.(1);
-  const config = openblas_get_config?.();
-  const name = config != null
-    ? Deno.UnsafePointerView.getCString(config)
-    : /blis/i.test(file)
-    ? `BLIS (${file})`
-    : file;
-  return {
-    file,
-    name,
-    gemm(heap, a, b, out, [m, k, n], transposeA, transposeB) {
-      const base = Deno.UnsafePointer.of(heap);
-      const at = (offset: number) => Deno.UnsafePointer.offset(base!, offset);
-      cblas_sgemm(
-        ROW_MAJOR,
-        transposeA ? TRANSPOSE : NO_TRANSPOSE,
-        transposeB ? TRANSPOSE : NO_TRANSPOSE,
-        m,
-        n,
-        k,
-        1,
-        at(a),
-        transposeA ? m : k,
-        at(b),
-        transposeB ? k : n,
-        0,
-        at(out),
-        n,
-      );
-    },
-  };
+  return blas;
 }

@@ -4,6 +4,7 @@
 
 import type { DataType, KernelFunc, TensorInfo, TypedArray } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import type { ProductHeap } from "./engine_choice.ts";
 
 /** What the C++ side keeps per tensor: its id there and its byte offset on the wasm heap. */
 interface WasmTensorData {
@@ -70,6 +71,15 @@ export function releaseView(backend: WasmBackend, id: number): void {
 export function heapBuffer(backend: WasmBackend): ArrayBufferLike | null {
   const memory = backend.wasm.asm?.memory;
   return memory instanceof WebAssembly.Memory ? memory.buffer : null;
+}
+
+/** The wasm heap as the products' engines see it (engine_choice.ts's `ProductHeap`). */
+export function wasmHeap(backend: WasmBackend): ProductHeap {
+  return {
+    malloc: (bytes) => backend.wasm._malloc(bytes),
+    free: (offset) => backend.wasm._free(offset),
+    buffer: () => heapBuffer(backend)!,
+  };
 }
 
 type HeapExports = Record<string, (...args: number[]) => void>;
