@@ -89,6 +89,7 @@ const VARIABLES = {
   // The commands and the demo.
   QA_DEBUG: { parse: flag, fallback: false },
   QA_BACKEND: { parse: oneOf(["auto", "wasm", "cpu", "webgpu"] as const), fallback: "auto" },
+  QA_TOKENIZER: { parse: oneOf(["auto", "wordpiece", "native"] as const), fallback: "auto" },
   QA_MODEL: { parse: text, fallback: undefined },
   QA_TRAIN: { parse: text, fallback: undefined },
   QA_EVAL: { parse: text, fallback: undefined },

@@ -12,6 +12,7 @@ import type {
 import { type AnswerJob, answerRunner, optionsKey, pipelineAnswer } from "./answerer.ts";
 import type { AnswerWorkers } from "./answer_workers.ts";
 import { Batcher, QueueFullError } from "./batcher.ts";
+import { browserFile, isBrowserFile } from "./browser_files.ts";
 import { explainAnswer } from "./explain.ts";
 import { parseQARequest, type QARequest, RequestError, type RequestLimits } from "./request.ts";
 
@@ -147,8 +148,14 @@ export class QAServer {
         return json(200, await this.#loadExamples());
       }
       if (request.method === "GET" && pathname in PAGE_FILES) return await pageFile(pathname);
+      if (request.method === "GET" && isBrowserFile(pathname)) {
+        return await browserFile(pathname, {
+          model: this.qa.model.source,
+          tokenizer: this.qa.tokenizer.folder,
+        });
+      }
       const known = pathname === "/" || pathname === "/explain" || pathname === "/health" ||
-        pathname === "/examples" || pathname in PAGE_FILES;
+        pathname === "/examples" || pathname in PAGE_FILES || isBrowserFile(pathname);
       return known
         ? errorResponse(405, `${request.method} is not allowed on ${pathname}`)
         : errorResponse(404, `no such path: ${pathname}`);

@@ -8,25 +8,7 @@ import {
 } from "@anush008/tokenizers";
 import { join } from "node:path";
 import { exists, hubFailure, hubSnapshot, isHubId } from "../hub/mod.ts";
-
-/** The settings of `tokenizer_config.json` that matter here. */
-export interface TokenizerConfig {
-  doLowerCase: boolean;
-  stripAccents: boolean | null;
-  tokenizeChineseChars: boolean;
-  modelMaxLength: number;
-  paddingSide: "right" | "left";
-  unkToken: string;
-  clsToken: string;
-  sepToken: string;
-  padToken: string;
-  maskToken: string;
-  /**
-   * What the tokenizer gives a model (`model_input_names`): transformers' pipelines pass the model
-   * only these. DistilBERT's tokenizer class leaves out `token_type_ids`; BERT's has them.
-   */
-  modelInputNames: string[];
-}
+import { parseTokenizerConfig, type TokenizerConfig } from "./config.ts";
 
 /** A Rust `tokenizers` Tokenizer with the Hugging Face settings around it. */
 export interface LoadedTokenizer {
@@ -43,7 +25,7 @@ const OPTIONAL_FILES = ["tokenizer.json", "vocab.txt", "special_tokens_map.json"
  * or from a Hugging Face hub id, downloaded once into the cache.
  */
 export async function loadTokenizerFiles(nameOrPath: string): Promise<LoadedTokenizer> {
-  const folder = (await isHubId(nameOrPath)) ? await hubTokenizer(nameOrPath) : nameOrPath;
+  const folder = await tokenizerFolder(nameOrPath);
   const config = await readTokenizerConfig(folder);
   const tokenizerJson = join(folder, "tokenizer.json");
   const vocabTxt = join(folder, "vocab.txt");
@@ -76,41 +58,26 @@ function fromTokenizerJson(path: string): Tokenizer {
 
 async function readTokenizerConfig(folder: string): Promise<TokenizerConfig> {
   const path = join(folder, "tokenizer_config.json");
-  let raw: Record<string, unknown> = {};
-  if (await exists(path)) {
-    try {
-      raw = JSON.parse(await Deno.readTextFile(path));
-    } catch (e) {
-      throw new Error(`${path}: malformed JSON (${(e as Error).message})`);
-    }
-  } else if (!(await exists(folder))) {
-    throw new Error(`${folder}: no such tokenizer folder`);
-  }
-  const text = (key: string, fallback: string) =>
-    typeof raw[key] === "string" ? raw[key] as string : fallback;
-  const maxLength = typeof raw.model_max_length === "number" ? raw.model_max_length : 512;
-  return {
-    doLowerCase: raw.do_lower_case !== false,
-    stripAccents: typeof raw.strip_accents === "boolean" ? raw.strip_accents : null,
-    tokenizeChineseChars: raw.tokenize_chinese_chars !== false,
-    modelMaxLength: maxLength > 1e6 ? 512 : maxLength,
-    paddingSide: raw.padding_side === "left" ? "left" : "right",
-    unkToken: text("unk_token", "[UNK]"),
-    clsToken: text("cls_token", "[CLS]"),
-    sepToken: text("sep_token", "[SEP]"),
-    padToken: text("pad_token", "[PAD]"),
-    maskToken: text("mask_token", "[MASK]"),
-    modelInputNames: modelInputNames(raw),
-  };
+  if (await exists(path)) return parseTokenizerConfig(await Deno.readTextFile(path), path);
+  if (!(await exists(folder))) throw new Error(`${folder}: no such tokenizer folder`);
+  return parseTokenizerConfig(null, path);
 }
 
-// `model_input_names` when the config names them, else the default of its `tokenizer_class`.
-function modelInputNames(raw: Record<string, unknown>): string[] {
-  const names = raw.model_input_names;
-  if (Array.isArray(names) && names.every((n) => typeof n === "string")) return names;
-  return typeof raw.tokenizer_class === "string" && /^DistilBert/.test(raw.tokenizer_class)
-    ? ["input_ids", "attention_mask"]
-    : ["input_ids", "token_type_ids", "attention_mask"];
+/**
+ * The folder of a tokenizer: `nameOrPath` itself, or a hub id's snapshot, downloaded once into
+ * the cache.
+ */
+export async function tokenizerFolder(nameOrPath: string): Promise<string> {
+  return (await isHubId(nameOrPath)) ? await hubTokenizer(nameOrPath) : nameOrPath;
+}
+
+/** Reads the files of a local folder by name; null for a file that is not there. */
+export function folderReader(folder: string): (name: string) => Promise<string | null> {
+  return async (name) => {
+    if (!(await exists(folder))) throw new Error(`${folder}: no such tokenizer folder`);
+    const path = join(folder, name);
+    return (await exists(path)) ? await Deno.readTextFile(path) : null;
+  };
 }
 
 // What BertTokenizerFast builds when a checkpoint ships only vocab.txt.

@@ -2,7 +2,7 @@ import { assert, assertEquals, assertRejects } from "../../test/assert.ts";
 import { GOLDEN_SETS, readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
 import { loadSquad } from "../data/mod.ts";
-import { EncodeError, QATokenizer } from "./mod.ts";
+import { EncodeError, type NativeEngine, QATokenizer } from "./mod.ts";
 
 interface TrickyCase {
   question: string;
@@ -15,29 +15,31 @@ interface TrickyCase {
   sequence_ids: (number | null)[][];
 }
 
-for (const { set, tokenizer: folder } of GOLDEN_SETS) {
-  Deno.test(`${set}: tricky strings give the reference tokens, ids, offsets and windows`, async () => {
-    const tokenizer = await QATokenizer.fromPretrained(sharedPath(folder));
-    const cases = await readGolden<TrickyCase>(set, "tokenizer_tricky.jsonl.gz");
-    assertEquals(cases.length, 7);
-    for (const c of cases) {
-      const encoded = await tokenizer.encode(c.question, c.context, {
-        truncation: "only_second",
-        maxLength: c.max_length,
-        stride: c.stride,
-        returnOverflowingTokens: true,
-      });
-      assertEquals(encoded.input_ids, c.input_ids, c.context);
-      assertEquals(encoded.offset_mapping, c.offset_mapping, c.context);
-      assertEquals(encoded.sequence_ids, c.sequence_ids, c.context);
-      assertEquals(encoded.input_ids.map((ids) => tokenizer.convertIdsToTokens(ids)), c.tokens);
-    }
-  });
+for (const engine of ["native", "wordpiece"] as const) {
+  for (const { set, tokenizer: folder } of GOLDEN_SETS) {
+    Deno.test(`${set}, ${engine}: tricky strings give the reference tokens, ids, offsets and windows`, async () => {
+      const tokenizer = await QATokenizer.fromPretrained(sharedPath(folder), { engine });
+      const cases = await readGolden<TrickyCase>(set, "tokenizer_tricky.jsonl.gz");
+      assertEquals(cases.length, 7);
+      for (const c of cases) {
+        const encoded = await tokenizer.encode(c.question, c.context, {
+          truncation: "only_second",
+          maxLength: c.max_length,
+          stride: c.stride,
+          returnOverflowingTokens: true,
+        });
+        assertEquals(encoded.input_ids, c.input_ids, c.context);
+        assertEquals(encoded.offset_mapping, c.offset_mapping, c.context);
+        assertEquals(encoded.sequence_ids, c.sequence_ids, c.context);
+        assertEquals(encoded.input_ids.map((ids) => tokenizer.convertIdsToTokens(ids)), c.tokens);
+      }
+    });
+  }
 }
 
 for (const { set, tokenizer: folder } of GOLDEN_SETS) {
   Deno.test(`${set}: word_ids of every window are the Rust post-processor's`, async () => {
-    const tokenizer = await QATokenizer.fromPretrained(sharedPath(folder));
+    const tokenizer = await QATokenizer.fromPretrained(sharedPath(folder), { engine: "native" });
     const cases = await readGolden<TrickyCase>(set, "tokenizer_tricky.jsonl.gz");
     const { examples } = await loadSquad(sharedPath("data/squad/tutorial-examples.json"));
     const inputs = [
@@ -51,15 +53,18 @@ for (const { set, tokenizer: folder } of GOLDEN_SETS) {
         stride: c.stride,
         returnOverflowingTokens: true,
       });
-      tokenizer.core.disableTruncation();
-      const [question, context] = await tokenizer.core.encodeBatch([c.question, c.context], {
+      (tokenizer.engine as NativeEngine).core.disableTruncation();
+      const [question, context] = await (tokenizer.engine as NativeEngine).core.encodeBatch([
+        c.question,
+        c.context,
+      ], {
         addSpecialTokens: false,
       });
-      tokenizer.core.setTruncation(c.max_length, {
+      (tokenizer.engine as NativeEngine).core.setTruncation(c.max_length, {
         strategy: "OnlySecond" as never,
         stride: c.stride,
       });
-      const joined = tokenizer.core.postProcess(question, context, true);
+      const joined = (tokenizer.engine as NativeEngine).core.postProcess(question, context, true);
       const rust = [joined, ...joined.getOverflowing()].map((w) =>
         w.getWordIds().map((word) => word ?? null)
       );

@@ -1,5 +1,6 @@
-// The page's behaviour: fill the form from a SQuAD example, ask POST /explain, show the answers,
-// the answer in its context, the n-best table, the logit chart and the windows.
+// The page's behaviour: fill the form from a SQuAD example, ask POST /explain (or, in "Run in
+// this browser" mode, the model loaded into the tab by bundle.js), show the answers, the answer in
+// its context, the n-best table, the logit chart and the windows.
 const $ = (id) => document.getElementById(id);
 let examples = [];
 
@@ -69,6 +70,16 @@ async function ask(event) {
     },
   };
   $("answer-button").disabled = true;
+  if (document.querySelector('input[name="where"]:checked').value === "browser") {
+    try {
+      await askInBrowser(question, context, topK, maxAnswerLen);
+    } catch (e) {
+      say(`This browser could not answer: ${e.message}`, true);
+    } finally {
+      $("answer-button").disabled = false;
+    }
+    return;
+  }
   say("Answering…");
   try {
     const response = await fetch("explain", {
@@ -83,12 +94,45 @@ async function ask(event) {
       return;
     }
     show(context, reply);
+    $("answered-by").textContent = "Answered by the server.";
     say("");
   } catch (e) {
     say(`The server could not be reached (${e.message}). Is qa serve still running?`, true);
   } finally {
     $("answer-button").disabled = false;
   }
+}
+
+// The model in this tab: bundle.js loads the served model folder once, then answers here.
+let browserModel = null;
+
+async function askInBrowser(question, context, topK, maxAnswerLength) {
+  if (!browserModel) {
+    say("Loading the model into this tab…");
+    const { loadInBrowser } = await import("./bundle.js").catch(bundleMissing);
+    browserModel = loadInBrowser(new URL(".", location.href).href);
+    browserModel.catch(() => browserModel = null);
+  }
+  const qa = await browserModel;
+  say(`Answering in this browser (${qa.backend})…`);
+  const { answers, windows } = await qa.answer(question, context, {
+    topK,
+    maxAnswerLength,
+    handleImpossibleAnswer: $("impossible").checked,
+  });
+  show(context, { answers, windows, chartWindow: -1, chartSvg: null });
+  // The unrounded answers, for the console and the browser test.
+  globalThis.qaBrowserAnswers = answers;
+  $("answered-by").textContent =
+    `Answered in this browser: TensorFlow.js ${qa.backend}, TypeScript WordPiece tokenizer.`;
+  say("");
+}
+
+// The import failed: say what the server says about bundle.js (not built: run deno task bundle).
+async function bundleMissing(error) {
+  const response = await fetch("bundle.js").catch(() => null);
+  const reply = response && !response.ok ? await response.json().catch(() => ({})) : {};
+  throw new Error(reply.error ?? `bundle.js could not be loaded (${error.message})`);
 }
 
 function refuse(message, field) {
@@ -102,10 +146,17 @@ function show(context, { answers, windows, chartWindow, chartSvg }) {
   $("best-score").textContent = `score ${formatScore(best.score)}`;
   $("highlighted").replaceChildren(...marked(context, best.start, best.end, "answer-mark"));
   $("nbest").tBodies[0].replaceChildren(...answers.map(nbestRow));
-  const image = new Image();
-  image.src = URL.createObjectURL(new Blob([chartSvg], { type: "image/svg+xml" }));
-  image.alt = `Start and end logits over the tokens of window ${chartWindow + 1}`;
-  $("chart").replaceChildren(image);
+  if (chartSvg) {
+    const image = new Image();
+    image.src = URL.createObjectURL(new Blob([chartSvg], { type: "image/svg+xml" }));
+    image.alt = `Start and end logits over the tokens of window ${chartWindow + 1}`;
+    $("chart").replaceChildren(image);
+  } else {
+    const note = document.createElement("p");
+    note.className = "note";
+    note.textContent = "The chart is drawn by the server: answer on the server to see it.";
+    $("chart").replaceChildren(note);
+  }
   $("windows").replaceChildren(
     ...windows.map((w, i) => windowItem(w, i, i === chartWindow, best)),
   );
