@@ -13,18 +13,27 @@ export async function hubPython(modules: string[]): Promise<string | undefined> 
     `${REPO}build/transformers-venv/bin/python`,
   ].filter((path): path is string => Boolean(path));
   for (const python of candidates) {
-    const probe = await new Deno.Command(python, {
-      args: ["-c", `import ${modules.join(", ")}`],
-      stdout: "null",
-      stderr: "null",
-    }).output().catch(() => undefined);
-    if (probe?.success) return python;
+    if (await imports(python, modules)) return python;
   }
   console.warn(
     `skipped: no Python with ${modules.join(", ")} (set QA_HUB_PYTHON, or run ` +
       "bash tools/datasets_env.sh)",
   );
   return undefined;
+}
+
+/** Whether `python` runs and imports `modules` (a missing file throws at spawn: false). */
+async function imports(python: string, modules: string[]): Promise<boolean> {
+  try {
+    const probe = await new Deno.Command(python, {
+      args: ["-c", `import ${modules.join(", ")}`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return probe.success;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs `code` with `python` and `env`; returns stdout, throws with stderr on failure. */
