@@ -1,0 +1,182 @@
+// A person at JupyterLab, played by Debian's Chromium through playwright-core: opens a notebook,
+// picks commands from the menus, waits (bounded) for the kernel, and reports what the notebook
+// holds and what the page drew. The notebook model and kernel status are read through
+// `window.jupyterapp` (the server runs with --LabApp.expose_app_in_browser).
+import type { Page } from "playwright-core";
+
+/** Seconds the kernel may take to start after the notebook opens. */
+const KERNEL_START_TIMEOUT_S = 120;
+/** How often the page is asked whether the run is over. */
+const POLL_MS = 500;
+
+/** JupyterLab's two layouts: tabs and side panels, or one document filling the page. */
+export type LabMode = "lab" | "doc";
+
+/** An error output: the cell (index among all cells), its tags, and the exception. */
+export interface CellError {
+  cell: number;
+  tags: string[];
+  ename: string;
+  evalue: string;
+}
+
+/** A vega-lite output as the page drew it. */
+export interface DrawnChart {
+  cell: number;
+  tags: string[];
+  /** Whether a canvas or svg of nonzero size is inside it. */
+  drawn: boolean;
+}
+
+/** What the notebook holds after a run, and what the page shows of it. */
+export interface NotebookState {
+  codeCells: number;
+  /** Code cells with an execution count. */
+  executed: number;
+  /** The highest execution count: it grows with every cell run in one kernel. */
+  lastCount: number;
+  errors: CellError[];
+  /** vega-lite outputs in the notebook model. */
+  vegaOutputs: number;
+  charts: DrawnChart[];
+  /** Tag of each cell that shows an HTML table on the page, once per table. */
+  tableTags: string[];
+}
+
+/**
+ * Opens `path` (relative to the server's root) in `mode` with a fresh workspace (`?reset`), waits
+ * for its kernel, and clears the committed outputs (Edit → Clear Outputs of All Cells), so that
+ * what the page shows next comes from this session's runs.
+ */
+export async function openNotebook(
+  page: Page,
+  base: string,
+  token: string,
+  path: string,
+  mode: LabMode,
+): Promise<void> {
+  await page.goto(`${base}/${mode}/tree/${path}?reset&token=${token}`);
+  await page.waitForFunction(
+    `window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === "idle"`,
+    null,
+    { timeout: KERNEL_START_TIMEOUT_S * 1000, polling: POLL_MS },
+  );
+  await pickFromMenu(page, "Edit", "editmenu:clear-all");
+  await tagCellNodes(page);
+}
+
+/** Shuts the notebook's kernel down, so that the next page that opens it starts a fresh one. */
+export async function shutDownKernel(page: Page): Promise<void> {
+  await page.evaluate(`window.jupyterapp.shell.currentWidget.sessionContext.shutdown()`);
+}
+
+/** Marks each cell's node with its tags (`data-qa-tags`), for locating outputs by tag. */
+async function tagCellNodes(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    for (const cell of window.jupyterapp.shell.currentWidget.content.widgets) {
+      cell.node.dataset.qaTags = (cell.model.getMetadata("tags") ?? []).join(" ");
+    }
+  })()`);
+}
+
+/** Picks `command` (its data-command id) from the menu bar's `menu`. */
+export async function pickFromMenu(page: Page, menu: string, command: string): Promise<void> {
+  await page.locator(".lm-MenuBar-itemLabel", { hasText: new RegExp(`^${menu}$`) }).click();
+  await page.locator(`.lm-Menu li[data-command="${command}"]`).click();
+}
+
+/** Makes cell `index` the active one (where "run all above" stops). */
+export async function selectCell(page: Page, index: number): Promise<void> {
+  await page.evaluate(
+    `window.jupyterapp.shell.currentWidget.content.activeCellIndex = ${index}`,
+  );
+}
+
+/** Accepts the open dialog (the restart confirmation). */
+export async function acceptDialog(page: Page): Promise<void> {
+  await page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click();
+}
+
+/**
+ * Waits until the kernel is idle and no cell is queued or running (`[*]`), twice in a row, then a
+ * second more for outputs the Deno kernel sends just after it says it is idle. Throws after
+ * `timeoutS` seconds, naming the cells still pending.
+ */
+export async function waitForRunEnd(page: Page, timeoutS: number): Promise<void> {
+  const deadline = Date.now() + timeoutS * 1000;
+  let quiet = 0;
+  // The run has started when the first cell is queued; give the click a moment to land.
+  await page.waitForTimeout(1000);
+  while (quiet < 2) {
+    const pending = await pendingCells(page);
+    quiet = pending === null ? quiet + 1 : 0;
+    if (Date.now() > deadline) {
+      throw new Error(`the run did not end within ${timeoutS} s: ${pending ?? "kernel not idle"}`);
+    }
+    await page.waitForTimeout(POLL_MS);
+  }
+  await page.waitForTimeout(1000);
+}
+
+/** null when the kernel is idle and no cell waits; else what is still going on. */
+async function pendingCells(page: Page): Promise<string | null> {
+  return await page.evaluate(`(() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const status = panel.sessionContext.session?.kernel?.status;
+    const waiting = panel.content.widgets
+      .map((cell, i) => cell.model.type === "code" && /\\*/.test(cell.promptNode?.textContent ?? "") ? i : -1)
+      .filter((i) => i >= 0);
+    if (status === "idle" && waiting.length === 0) return null;
+    return "kernel " + status + (waiting.length ? ", cells " + waiting.join(", ") + " pending" : "");
+  })()`);
+}
+
+/** What the notebook holds and what the page drew (see `NotebookState`). */
+export async function notebookState(page: Page): Promise<NotebookState> {
+  await tagCellNodes(page);
+  return await page.evaluate(`(() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const cells = panel.content.model.toJSON().cells;
+    const code = cells.filter((c) => c.cell_type === "code");
+    const errors = cells.flatMap((c, i) => (c.outputs ?? [])
+      .filter((o) => o.output_type === "error")
+      .map((o) => ({ cell: i, tags: c.metadata.tags ?? [], ename: o.ename, evalue: o.evalue })));
+    const vegaOutputs = code.flatMap((c) => c.outputs)
+      .filter((o) => o.data && Object.keys(o.data).some((m) => m.startsWith("application/vnd.vegalite"))).length;
+    const cellNodes = panel.content.widgets.map((w) => w.node);
+    const cellOf = (node) => cellNodes.findIndex((c) => c.contains(node));
+    const charts = [...panel.node.querySelectorAll(".jp-RenderedVegaLite")].map((node) => {
+      const drawn = [...node.querySelectorAll("canvas, svg")]
+        .some((g) => g.getBoundingClientRect().width > 0 && g.getBoundingClientRect().height > 0);
+      const tags = (node.closest("[data-qa-tags]")?.dataset.qaTags ?? "").split(" ");
+      return { cell: cellOf(node), tags, drawn };
+    });
+    const tableTags = [...panel.node.querySelectorAll(".jp-OutputArea-output table")]
+      .map((t) => t.closest("[data-qa-tags]")?.dataset.qaTags ?? "");
+    return {
+      codeCells: code.length,
+      executed: code.filter((c) => c.execution_count !== null).length,
+      lastCount: Math.max(0, ...code.map((c) => c.execution_count ?? 0)),
+      errors,
+      vegaOutputs,
+      charts,
+      tableTags,
+    };
+  })()`);
+}
+
+/** Index (among all cells) of the code cell at `fraction` of the code cells. */
+export async function codeCellAt(page: Page, fraction: number): Promise<number> {
+  return await page.evaluate(`(() => {
+    const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+    const code = cells.map((c, i) => c.model.type === "code" ? i : -1).filter((i) => i >= 0);
+    return code[Math.floor(code.length * ${fraction})];
+  })()`);
+}
+
+/** Saves a PNG of the outputs of the cell tagged `tag` to `path`. */
+export async function screenshotOutputs(page: Page, tag: string, path: string): Promise<void> {
+  const outputs = page.locator(`.jp-Cell[data-qa-tags~="${tag}"] .jp-OutputArea`).first();
+  await outputs.scrollIntoViewIfNeeded();
+  await outputs.screenshot({ path });
+}
