@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes a Python with JupyterLab from the wheels on this machine's disk (no package index is
-# reachable here) for test/notebooks/jupyterlab_check.ts, and prints the folder of its `jupyter`:
-# QA_JUPYTERLAB_BIN=$(bash tools/jupyterlab_env.sh). The virtual environment goes to
+# Makes a Python with JupyterLab 4 from the wheels on this machine's disk (no package index is
+# reachable here) and prints the folder of its `jupyter`; test/jupyterlab/jupyterlab_check.ts runs
+# it (and skips, with this script's message, when it fails). The virtual environment goes to
 # $QA_JUPYTERLAB_VENV (build/jupyterlab-venv) and is reused. Its share/jupyter/lab/settings/
 # overrides.json turns the "Jupyter news" pop-up off (it covers the page the check drives) and
 # autosave off (a run in the check must not write its outputs into the committed notebooks).

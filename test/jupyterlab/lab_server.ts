@@ -1,6 +1,6 @@
 // JupyterLab on loopback for the browser check: the Deno kernel registered in a private data
 // folder, a server started as root on 127.0.0.1 with a token, every wait bounded, and a stop that
-// shuts the kernels down. Its jupyter comes from tools/jupyterlab_env.sh ($QA_JUPYTERLAB_BIN).
+// shuts the kernels down. Its jupyter comes from tools/jupyterlab_env.sh.
 import { join } from "node:path";
 import { REPO_ROOT } from "../notebook.ts";
 
