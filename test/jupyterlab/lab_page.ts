@@ -178,5 +178,6 @@ export async function codeCellAt(page: Page, fraction: number): Promise<number> 
 export async function screenshotOutputs(page: Page, tag: string, path: string): Promise<void> {
   const outputs = page.locator(`.jp-Cell[data-qa-tags~="${tag}"] .jp-OutputArea`).first();
   await outputs.scrollIntoViewIfNeeded();
+  await page.mouse.move(0, 0); // no row highlighted by a pointer left hovering over it
   await outputs.screenshot({ path });
 }
