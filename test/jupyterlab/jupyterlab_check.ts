@@ -36,12 +36,12 @@ const SHOTS = resolve(REPO_ROOT, setting("QA_JUPYTERLAB_SHOTS") ?? join(LAB_STAT
 const NOTEBOOKS = [
   {
     path: "notebooks/qa_finetune.ipynb",
-    tables: ["dataset-table", "offset-walkthrough", "nbest-table"],
+    tables: ["dataset-table", "offset-walkthrough", "nbest-table", "breakdown"],
     chartTags: ["training", "logit-chart"],
     shots: {
       training: "jupyterlab-loss.png",
       "nbest-table": "jupyterlab-nbest.png",
-      metrics: "jupyterlab-metrics.png",
+      breakdown: "jupyterlab-metrics.png",
     },
   },
   {

@@ -174,10 +174,29 @@ export async function codeCellAt(page: Page, fraction: number): Promise<number> 
   })()`);
 }
 
-/** Saves a PNG of the outputs of the cell tagged `tag` to `path`. */
+/** The tallest screenshot, in CSS pixels: a long table shows its top rows. */
+const SHOT_MAX_HEIGHT = 560;
+
+/**
+ * Saves a PNG of the outputs of the cell tagged `tag` to `path`, at most `SHOT_MAX_HEIGHT` pixels
+ * of them. The page is made tall first: the notebook scrolls inside its own panel, so an output
+ * taller than the viewport would be cut by the panel.
+ */
 export async function screenshotOutputs(page: Page, tag: string, path: string): Promise<void> {
-  const outputs = page.locator(`.jp-Cell[data-qa-tags~="${tag}"] .jp-OutputArea`).first();
-  await outputs.scrollIntoViewIfNeeded();
-  await page.mouse.move(0, 0); // no row highlighted by a pointer left hovering over it
-  await outputs.screenshot({ path });
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width: viewport?.width ?? 1280, height: 2400 });
+  try {
+    const outputs = page.locator(`.jp-Cell[data-qa-tags~="${tag}"] .jp-OutputArea`).first();
+    await outputs.scrollIntoViewIfNeeded();
+    await page.mouse.move(0, 0); // no row highlighted by a pointer left hovering over it
+    await page.waitForTimeout(500); // the layout settles after the resize
+    const box = await outputs.boundingBox();
+    if (!box) throw new Error(`the outputs of the cell tagged ${tag} are not on the page`);
+    await page.screenshot({
+      path,
+      clip: { ...box, height: Math.min(box.height, SHOT_MAX_HEIGHT) },
+    });
+  } finally {
+    if (viewport) await page.setViewportSize(viewport);
+  }
 }
