@@ -1,7 +1,8 @@
 // The notebooks in JupyterLab itself, as a person opens them: JupyterLab from the wheels on this
 // machine's disk (tools/jupyterlab_env.sh), the Deno kernel, Debian's Chromium. For each notebook,
-// in lab mode: run the first half, restart the kernel and run all, check, save screenshots, then
-// run every cell a second time and check again; in single-document mode: run all and check.
+// in lab mode: run the first half, restart the kernel and run all, check, save screenshots, run
+// every cell a second time and check again, run a few cells twice in a row and check again; in
+// single-document mode: run all and check.
 // "Check": every code cell ran, no error output, every vega-lite chart drawn (canvas or svg), the
 // HTML tables there. Run by `deno task test:jupyterlab` (.ci/run's "jupyterlab" stage); skips,
 // saying so, without the wheels or Chromium.
@@ -13,6 +14,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { REPO_ROOT } from "../notebook.ts";
 import {
   acceptDialog,
+  cellTagged,
   codeCellAt,
   type LabMode,
   type NotebookState,
@@ -38,6 +40,7 @@ const NOTEBOOKS = [
     path: "notebooks/qa_finetune.ipynb",
     tables: ["dataset-table", "offset-walkthrough", "nbest-table", "breakdown"],
     chartTags: ["training", "logit-chart"],
+    rerun: ["nbest-table", "highlight", "pipeline-answer"],
     shots: {
       training: "jupyterlab-loss.png",
       "nbest-table": "jupyterlab-nbest.png",
@@ -48,6 +51,7 @@ const NOTEBOOKS = [
     path: "notebooks/cmrc2018_chinese.ipynb",
     tables: ["dataset-table", "offset-walkthrough", "nbest-table"],
     chartTags: ["training"],
+    rerun: ["nbest-table", "pipeline-answer"],
     shots: { "nbest-table": "jupyterlab-nbest-zh.png" },
   },
 ];
@@ -131,6 +135,17 @@ async function labMode(page: Page, server: LabServer, expected: (typeof NOTEBOOK
   const twice = await notebookState(page);
   assertRendered(twice, expected, "lab, every cell run a second time");
   assertEquals(twice.lastCount, 2 * twice.codeCells, "every cell ran twice in one kernel");
+
+  for (const tag of expected.rerun) {
+    await selectCell(page, await cellTagged(page, tag));
+    for (let run = 0; run < 2; run++) {
+      await pickFromMenu(page, "Run", "notebook:run-cell");
+      await waitForRunEnd(page, RUN_TIMEOUT_S);
+    }
+  }
+  const again = await notebookState(page);
+  assertRendered(again, expected, `lab, ${expected.rerun} each run twice in a row`);
+  assertEquals(again.lastCount, twice.lastCount + 2 * expected.rerun.length, "cells run again");
   await shutDownKernel(page);
 }
 

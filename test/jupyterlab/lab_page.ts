@@ -92,6 +92,14 @@ export async function selectCell(page: Page, index: number): Promise<void> {
   );
 }
 
+/** Index (among all cells) of the first cell tagged `tag`; throws when there is none. */
+export async function cellTagged(page: Page, tag: string): Promise<number> {
+  const index: number = await page.evaluate(`window.jupyterapp.shell.currentWidget.content.widgets
+    .findIndex((cell) => (cell.model.getMetadata("tags") ?? []).includes(${JSON.stringify(tag)}))`);
+  if (index < 0) throw new Error(`no cell tagged ${tag}`);
+  return index;
+}
+
 /** Accepts the open dialog (the restart confirmation). */
 export async function acceptDialog(page: Page): Promise<void> {
   await page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click();
