@@ -15,16 +15,16 @@ import { REPO_ROOT } from "../notebook.ts";
 import {
   acceptDialog,
   cellTagged,
-  codeCellAt,
+  codeCells,
   type LabMode,
   type NotebookState,
   notebookState,
   openNotebook,
   pickFromMenu,
+  runAndWait,
   screenshotOutputs,
   selectCell,
   shutDownKernel,
-  waitForRunEnd,
 } from "./lab_page.ts";
 import { LAB_STATE, type LabServer, startJupyterLab, tail } from "./lab_server.ts";
 
@@ -56,9 +56,9 @@ const NOTEBOOKS = [
   },
 ];
 
-const jupyterBin = await labPython();
+const lab = await makeLab();
 const missing = [
-  ...(jupyterBin ? [] : ["JupyterLab (tools/jupyterlab_env.sh made no venv: see its message)"]),
+  ...(lab.absent ? [`JupyterLab (${lab.absent})`] : []),
   ...(await exists(CHROMIUM)
     ? []
     : [`${CHROMIUM} (apt-get install -y chromium, or set QA_CHROMIUM)`]),
@@ -67,17 +67,20 @@ if (missing.length > 0) {
   console.warn(`skipping the JupyterLab check: absent: ${missing.join("; ")}`);
 }
 
-/** The folder of JupyterLab's `jupyter`, or undefined (with its message shown) when it cannot be made. */
-async function labPython(): Promise<string | undefined> {
+/**
+ * The folder of JupyterLab's `jupyter` (tools/jupyterlab_env.sh); `absent` when this machine has
+ * no python3.11 or wheels (the script exits with 3), `failed` when making it went wrong.
+ */
+async function makeLab(): Promise<{ bin?: string; absent?: string; failed?: string }> {
   const made = await new Deno.Command("bash", {
     args: [join(REPO_ROOT, "tools/jupyterlab_env.sh")],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
-  if (made.success) return decode(made.stdout);
-  console.warn(`tools/jupyterlab_env.sh: ${decode(made.stderr)}`);
-  return undefined;
+  if (made.success) return { bin: decode(made.stdout) };
+  const message = `tools/jupyterlab_env.sh exited with ${made.code}: ${decode(made.stderr)}`;
+  return made.code === 3 ? { absent: message } : { failed: message };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -109,19 +112,26 @@ function assertRendered(state: NotebookState, expected: (typeof NOTEBOOKS)[numbe
   }
 }
 
-/** Runs `path` in lab mode: half, restart and run all, screenshots, then every cell again. */
+/**
+ * Lab mode: runs the first half, restarts the kernel and runs all, photographs, runs every cell
+ * again, then runs a few cells twice in a row; checks after each.
+ */
 async function labMode(page: Page, server: LabServer, expected: (typeof NOTEBOOKS)[number]) {
   await openNotebook(page, server.base, server.token, expected.path, "lab");
-  await selectCell(page, await codeCellAt(page, 0.5));
-  await pickFromMenu(page, "Run", "notebook:run-all-above");
-  await waitForRunEnd(page, RUN_TIMEOUT_S);
+  const code = await codeCells(page);
+  const middle = Math.floor(code.length / 2);
+  await selectCell(page, code[middle]);
+  await runAndWait(page, code[middle - 1], RUN_TIMEOUT_S, async () => {
+    await pickFromMenu(page, "Run", "notebook:run-all-above");
+  });
   const half = await notebookState(page);
   assertEquals(half.errors, [], "the first half: error outputs");
-  assert(half.executed > 0 && half.executed < half.codeCells, `ran ${half.executed} cells`);
+  assertEquals(half.executed, middle, "the first half: code cells run");
 
-  await pickFromMenu(page, "Kernel", "runmenu:restart-and-run-all");
-  await acceptDialog(page);
-  await waitForRunEnd(page, RUN_TIMEOUT_S);
+  await runAndWait(page, code.at(-1)!, RUN_TIMEOUT_S, async () => {
+    await pickFromMenu(page, "Kernel", "runmenu:restart-and-run-all");
+    await acceptDialog(page);
+  });
   const afterRestart = await notebookState(page);
   assertRendered(afterRestart, expected, "lab, restarted half-way and run all");
   assertEquals(afterRestart.lastCount, afterRestart.codeCells, "counts start over after restart");
@@ -130,34 +140,37 @@ async function labMode(page: Page, server: LabServer, expected: (typeof NOTEBOOK
     await screenshotOutputs(page, tag, join(SHOTS, file));
   }
 
-  await pickFromMenu(page, "Run", "runmenu:run-all");
-  await waitForRunEnd(page, RUN_TIMEOUT_S);
+  await runAndWait(page, code.at(-1)!, RUN_TIMEOUT_S, async () => {
+    await pickFromMenu(page, "Run", "runmenu:run-all");
+  });
   const twice = await notebookState(page);
   assertRendered(twice, expected, "lab, every cell run a second time");
   assertEquals(twice.lastCount, 2 * twice.codeCells, "every cell ran twice in one kernel");
 
   for (const tag of expected.rerun) {
-    await selectCell(page, await cellTagged(page, tag));
+    const cell = await cellTagged(page, tag);
+    await selectCell(page, cell);
     for (let run = 0; run < 2; run++) {
-      await pickFromMenu(page, "Run", "notebook:run-cell");
-      await waitForRunEnd(page, RUN_TIMEOUT_S);
+      await runAndWait(page, cell, RUN_TIMEOUT_S, async () => {
+        await pickFromMenu(page, "Run", "notebook:run-cell");
+      });
     }
   }
   const again = await notebookState(page);
   assertRendered(again, expected, `lab, ${expected.rerun} each run twice in a row`);
   assertEquals(again.lastCount, twice.lastCount + 2 * expected.rerun.length, "cells run again");
-  await shutDownKernel(page);
 }
 
-/** Runs `path` once in single-document mode. */
+/** Single-document mode: runs all once in a fresh kernel and checks. */
 async function docMode(page: Page, server: LabServer, expected: (typeof NOTEBOOKS)[number]) {
   await openNotebook(page, server.base, server.token, expected.path, "doc");
-  await pickFromMenu(page, "Run", "runmenu:run-all");
-  await waitForRunEnd(page, RUN_TIMEOUT_S);
+  const code = await codeCells(page);
+  await runAndWait(page, code.at(-1)!, RUN_TIMEOUT_S, async () => {
+    await pickFromMenu(page, "Run", "runmenu:run-all");
+  });
   const state = await notebookState(page);
   assertRendered(state, expected, "single-document mode");
   assertEquals(state.lastCount, state.codeCells, "a fresh kernel ran each cell once");
-  await shutDownKernel(page);
 }
 
 const MODES: [LabMode, typeof labMode][] = [["lab", labMode], ["doc", docMode]];
@@ -169,8 +182,9 @@ for (const expected of NOTEBOOKS) {
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async (t) => {
+      if (lab.failed) throw new Error(lab.failed);
       const committed = await Deno.readFile(join(REPO_ROOT, expected.path));
-      const server = await startJupyterLab(jupyterBin!);
+      const server = await startJupyterLab(lab.bin!);
       const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
       await Deno.mkdir(SHOTS, { recursive: true });
       try {
@@ -187,6 +201,8 @@ for (const expected of NOTEBOOKS) {
                   `${await tail(server.log)})`,
               );
             } finally {
+              // The next page that opens this notebook must get a fresh kernel.
+              await shutDownKernel(page).catch(() => {});
               await page.close();
             }
           });

@@ -6,7 +6,7 @@ import type { Page } from "playwright-core";
 
 /** Seconds the kernel may take to start after the notebook opens. */
 const KERNEL_START_TIMEOUT_S = 120;
-/** How often the page is asked whether the run is over. */
+/** How often the page is asked whether a run is over. */
 const POLL_MS = 500;
 
 /** JupyterLab's two layouts: tabs and side panels, or one document filling the page. */
@@ -106,37 +106,64 @@ export async function acceptDialog(page: Page): Promise<void> {
 }
 
 /**
- * Waits until the kernel is idle and no cell is queued or running (`[*]`), twice in a row, then a
- * second more for outputs the Deno kernel sends just after it says it is idle. Throws after
- * `timeoutS` seconds, naming the cells still pending.
+ * Starts a run with `start` (menu picks) and waits until cell `lastCell`, the last the run
+ * executes, has run: it was seen queued or running (`[*]`) or its execution count changed, and
+ * then the kernel is idle with no cell queued, twice in a row. (The kernel is idle between cells
+ * too, and for a moment after a restart before the cells are queued.) A run that stops at an
+ * error ends there. Then a second more, for outputs the Deno kernel sends just after it says it
+ * is idle. Throws after `timeoutS` seconds, saying what was still going on.
  */
-export async function waitForRunEnd(page: Page, timeoutS: number): Promise<void> {
+export async function runAndWait(
+  page: Page,
+  lastCell: number,
+  timeoutS: number,
+  start: () => Promise<void>,
+): Promise<void> {
+  const before = await runProgress(page, lastCell);
+  await start();
   const deadline = Date.now() + timeoutS * 1000;
+  let started = false;
   let quiet = 0;
-  // The run has started when the first cell is queued; give the click a moment to land.
-  await page.waitForTimeout(1000);
   while (quiet < 2) {
-    const pending = await pendingCells(page);
-    quiet = pending === null ? quiet + 1 : 0;
+    const now = await runProgress(page, lastCell);
+    started ||= now.lastPending || now.lastCount !== before.lastCount;
+    const over = started && now.idle && now.pending.length === 0;
+    quiet = over ? quiet + 1 : 0;
     if (Date.now() > deadline) {
-      throw new Error(`the run did not end within ${timeoutS} s: ${pending ?? "kernel not idle"}`);
+      throw new Error(
+        `the run did not end within ${timeoutS} s: kernel ${now.status}, ` +
+          `cells ${now.pending.join(", ") || "none"} pending, cell ${lastCell} ` +
+          (started ? "started" : "not started"),
+      );
     }
     await page.waitForTimeout(POLL_MS);
   }
   await page.waitForTimeout(1000);
 }
 
-/** null when the kernel is idle and no cell waits; else what is still going on. */
-async function pendingCells(page: Page): Promise<string | null> {
+/** The kernel's status, the cells queued or running, and where cell `lastCell` stands. */
+async function runProgress(page: Page, lastCell: number) {
   return await page.evaluate(`(() => {
     const panel = window.jupyterapp.shell.currentWidget;
-    const status = panel.sessionContext.session?.kernel?.status;
-    const waiting = panel.content.widgets
-      .map((cell, i) => cell.model.type === "code" && /\\*/.test(cell.promptNode?.textContent ?? "") ? i : -1)
-      .filter((i) => i >= 0);
-    if (status === "idle" && waiting.length === 0) return null;
-    return "kernel " + status + (waiting.length ? ", cells " + waiting.join(", ") + " pending" : "");
-  })()`);
+    const status = panel.sessionContext.session?.kernel?.status ?? "none";
+    const cells = panel.content.widgets;
+    const isPending = (cell) =>
+      cell.model.type === "code" && /\\*/.test(cell.promptNode?.textContent ?? "");
+    const pending = cells.map((cell, i) => isPending(cell) ? i : -1).filter((i) => i >= 0);
+    return {
+      status,
+      idle: status === "idle",
+      pending,
+      lastPending: isPending(cells[${lastCell}]),
+      lastCount: cells[${lastCell}].model.executionCount ?? null,
+    };
+  })()`) as {
+    status: string;
+    idle: boolean;
+    pending: number[];
+    lastPending: boolean;
+    lastCount: number | null;
+  };
 }
 
 /** What the notebook holds and what the page drew (see `NotebookState`). */
@@ -173,13 +200,10 @@ export async function notebookState(page: Page): Promise<NotebookState> {
   })()`);
 }
 
-/** Index (among all cells) of the code cell at `fraction` of the code cells. */
-export async function codeCellAt(page: Page, fraction: number): Promise<number> {
-  return await page.evaluate(`(() => {
-    const cells = window.jupyterapp.shell.currentWidget.content.widgets;
-    const code = cells.map((c, i) => c.model.type === "code" ? i : -1).filter((i) => i >= 0);
-    return code[Math.floor(code.length * ${fraction})];
-  })()`);
+/** The indexes (among all cells) of the code cells. */
+export async function codeCells(page: Page): Promise<number[]> {
+  return await page.evaluate(`window.jupyterapp.shell.currentWidget.content.widgets
+    .map((cell, i) => cell.model.type === "code" ? i : -1).filter((i) => i >= 0)`);
 }
 
 /** The tallest screenshot, in CSS pixels: a long table shows its top rows. */
