@@ -196,6 +196,7 @@ for (const expected of NOTEBOOKS) {
             } catch (e) {
               const shot = join(SHOTS, `failed-${expected.path.replace(/\W/g, "_")}-${mode}.png`);
               await page.screenshot({ path: shot }).catch(() => {});
+              console.error(`${expected.path}, ${mode} mode: ${(e as Error).message}`); // at once
               throw new Error(
                 `${(e as Error).message}\n(screenshot ${shot}; the end of ${server.log}:\n` +
                   `${await tail(server.log)})`,

@@ -219,11 +219,17 @@ export async function screenshotOutputs(page: Page, tag: string, path: string): 
   await page.setViewportSize({ width: viewport?.width ?? 1280, height: 2400 });
   try {
     const outputs = page.locator(`.jp-Cell[data-qa-tags~="${tag}"] .jp-OutputArea`).first();
-    await outputs.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500); // the notebook lays itself out again after the resize
+    // Its top at the top of the notebook's panel (the panel scrolls, not the page).
+    await outputs.evaluate((node: { scrollIntoView(options: object): void }) =>
+      node.scrollIntoView({ block: "start" })
+    );
     await page.mouse.move(0, 0); // no row highlighted by a pointer left hovering over it
-    await page.waitForTimeout(500); // the layout settles after the resize
+    await page.waitForTimeout(500);
     const box = await outputs.boundingBox();
-    if (!box) throw new Error(`the outputs of the cell tagged ${tag} are not on the page`);
+    if (!box || box.height === 0) {
+      throw new Error(`the outputs of the cell tagged ${tag} are not on the page`);
+    }
     await page.screenshot({
       path,
       clip: { ...box, height: Math.min(box.height, SHOT_MAX_HEIGHT) },
