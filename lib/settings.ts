@@ -109,6 +109,7 @@ const VARIABLES = {
   QA_TRANSFORMERS457_PYTHON: { parse: text, fallback: undefined },
   QA_ONNX_PYTHON: { parse: text, fallback: undefined },
   QA_CHROMIUM: { parse: text, fallback: "/usr/bin/chromium" },
+  QA_JUPYTERLAB_SHOTS: { parse: text, fallback: undefined },
   QA_SERVE_LOAD_REQUESTS: { parse: positive(true), fallback: 2000 },
   QA_DAWN_CHILD: { parse: flag, fallback: false },
 } as const;

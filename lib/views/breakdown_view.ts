@@ -27,7 +27,10 @@ export function metricBreakdown(
     exact: formatNumber(g.exact, 2),
     F1: formatNumber(g.f1, 2),
   }));
-  const table = new TableView(BREAKDOWN_COLUMNS, rows, { compact: true });
+  const table = new TableView(BREAKDOWN_COLUMNS, rows, {
+    compact: true,
+    textColumns: ["dimension", "group"],
+  });
   return new BreakdownView(table, new ChartView(breakdownSpec(breakdown, title), table.toString()));
 }
 

@@ -130,7 +130,7 @@ export class ExamplesView {
 
   /** An HTML table like pandas' `DataFrame.to_html()`. */
   toHtml(): string {
-    return renderHtmlTable(this.rows, EXAMPLE_COLUMNS);
+    return renderHtmlTable(this.rows, EXAMPLE_COLUMNS, { textColumns: EXAMPLE_COLUMNS });
   }
 
   /** A text table no wider than `maxWidth` characters. */

@@ -8,7 +8,7 @@ import {
   showRandomElements,
   toDataFrame,
 } from "./display.ts";
-import { fitWidths, renderHtmlTable, renderTextTable } from "./render_table.ts";
+import { fitWidths, LEFT_ALIGNED, renderHtmlTable, renderTextTable } from "./render_table.ts";
 import { loadSquad, type SquadExample } from "../data/mod.ts";
 
 const SAMPLE = sharedPath("data/squad/squad-v1.1-train-sample5-allennlp.json");
@@ -104,7 +104,7 @@ Deno.test("the view renders for Jupyter (HTML) and for the terminal (text)", asy
   const questions = columnText(Deno.inspect(view), EXAMPLE_COLUMNS.indexOf("question"));
   for (const e of view.examples) {
     assert.ok(questions.includes(compact(e.question)), e.question);
-    assert.ok(view.toHtml().includes(`<td>${e.id}</td>`));
+    assert.ok(view.toHtml().includes(`<td ${LEFT_ALIGNED}>${e.id}</td>`));
   }
 });
 
@@ -119,6 +119,15 @@ Deno.test("renderHtmlTable is laid out like pandas' to_html and escapes every ce
   assert.ok(html.includes("&lt;script&gt;alert(&quot;x &amp; &#39;y&#39;&quot;)&lt;/script&gt;"));
   assert.ok(html.includes("{&#39;text&#39;: [&#39;Saint Bernadette Soubirous&#39;]"));
   assert.ok(html.trimEnd().endsWith("</tbody>\n</table>"));
+});
+
+Deno.test("renderHtmlTable left-aligns the text columns only (JupyterLab right-aligns cells)", () => {
+  const rows = [{ question: "Who won?", score: "1.25" }, { question: "Where?", score: "-0.50" }];
+  const html = renderHtmlTable(rows, ["question", "score"], { textColumns: ["question"] });
+  assert.ok(html.includes(`<th ${LEFT_ALIGNED}>question</th>\n      <th>score</th>`), html);
+  assert.ok(html.includes(`<td ${LEFT_ALIGNED}>Who won?</td>\n      <td>1.25</td>`), html);
+  assert.equal(html.match(/text-align: left/g)?.length, 3, "header and two question cells");
+  assert.ok(!renderHtmlTable(rows, ["question", "score"]).includes("text-align: left"));
 });
 
 Deno.test("renderTextTable shows the question and fits in maxWidth", async () => {

@@ -52,7 +52,7 @@ export function nbestTable(
   }));
   // The tutorial's {score, text} lists have no logits or offsets: those columns are left out.
   const columns = NBEST_COLUMNS.filter((c) => shown.some((row) => row[c] !== ""));
-  return new TableView(columns, shown, { compact: true });
+  return new TableView(columns, shown, { compact: true, textColumns: ["text"] });
 }
 
 function normalize(c: NbestCandidate, i: number) {

@@ -26,20 +26,39 @@ const HTML_ENTITIES: Record<string, string> = {
   "'": "&#39;",
 };
 
+/** Options of `renderHtmlTable`. */
+export interface HtmlTableOptions {
+  /**
+   * Columns of words (a context, a question, an answer's text): their cells and header are
+   * left-aligned. JupyterLab right-aligns every table cell, which suits numbers only.
+   */
+  textColumns?: readonly string[];
+}
+
+/** The inline style of a left-aligned cell (JupyterLab keeps inline `text-align`). */
+export const LEFT_ALIGNED = 'style="text-align: left;"';
+
 /**
  * An HTML table laid out like pandas' `DataFrame.to_html()`: `class="dataframe"`, a thead of column
- * names and a tbody whose rows start with their index (0, 1, ...). Every cell is HTML-escaped.
+ * names and a tbody whose rows start with their index (0, 1, ...). Every cell is HTML-escaped; the
+ * cells of `textColumns` are left-aligned.
  */
-export function renderHtmlTable(rows: readonly Row[], columns: readonly string[]): string {
-  const cell = (tag: string, text: string) => `      <${tag}>${escapeHtml(text)}</${tag}>`;
-  const head = ["", ...columns].map((name) => cell("th", name));
+export function renderHtmlTable(
+  rows: readonly Row[],
+  columns: readonly string[],
+  { textColumns = [] }: HtmlTableOptions = {},
+): string {
+  const left = new Set(textColumns);
+  const cell = (tag: string, text: string, column?: string) =>
+    `      <${tag}${left.has(column!) ? ` ${LEFT_ALIGNED}` : ""}>${escapeHtml(text)}</${tag}>`;
+  const head = [cell("th", ""), ...columns.map((name) => cell("th", name, name))];
   const body = rows.map((
     row,
     i,
   ) => [
     "    <tr>",
     cell("th", String(i)),
-    ...columns.map((c) => cell("td", row[c] ?? "")),
+    ...columns.map((c) => cell("td", row[c] ?? "", c)),
     "    </tr>",
   ]);
   return [

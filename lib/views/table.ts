@@ -7,16 +7,19 @@ import type { MediaBundle } from "./bundle.ts";
  * pandas'); `console.log` and `String()` give a text table.
  */
 export class TableView {
-  /** `compact`: no rule between body rows in the text table, unless a cell wraps. */
+  /**
+   * `compact`: no rule between body rows in the text table, unless a cell wraps. `textColumns`:
+   * the columns of words, left-aligned in HTML.
+   */
   constructor(
     readonly columns: readonly string[],
     readonly rows: readonly Row[],
-    readonly options: { compact?: boolean } = {},
+    readonly options: { compact?: boolean; textColumns?: readonly string[] } = {},
   ) {}
 
-  /** The HTML table; every cell is escaped. */
+  /** The HTML table; every cell is escaped, the text columns left-aligned. */
   toHtml(): string {
-    return renderHtmlTable(this.rows, this.columns);
+    return renderHtmlTable(this.rows, this.columns, { textColumns: this.options.textColumns });
   }
 
   /** A text table no wider than `maxWidth` characters. */

@@ -51,7 +51,7 @@ export function tokenTable(
       text: sequence === null ? "" : slices[sequence](start, end),
     });
   }
-  return new TableView(TOKEN_COLUMNS, rows, { compact: true });
+  return new TableView(TOKEN_COLUMNS, rows, { compact: true, textColumns: ["token", "text"] });
 }
 
 /**

@@ -37,7 +37,12 @@ Deno.test("tokenTable: each token with its offsets and the text they point at", 
     firstContext.text,
     example.context.split(/\s/)[0].slice(0, firstContext.text.length),
   );
-  assert(display(table)["text/html"].includes("<td>beyonce</td>"));
+  const html = display(table)["text/html"];
+  assert(
+    html.includes('<td style="text-align: left;">beyonce</td>'),
+    "the token column is left-aligned",
+  );
+  assert(html.includes("<td>101</td>"), "the id column stays right-aligned");
 });
 
 Deno.test("windowOverlap: consecutive windows share the context the stride keeps", async () => {

@@ -20,7 +20,7 @@ Deno.test("cmrc2018_chinese: one token per Chinese character, offsets into the C
   const table = assertOutput(nb, { cell: "offset-walkthrough", mime: "text/html" }).text;
   const cells = [
     ...table.matchAll(
-      /<tr>\s*<th>\d+<\/th>\s*<td>(\d+)<\/td>\s*<td>([^<]*)<\/td>\s*<td>\d+<\/td>\s*<td>1<\/td>\s*<td>\((\d+), (\d+)\)<\/td>\s*<td>([^<]*)<\/td>/g,
+      /<tr>\s*<th>\d+<\/th>\s*<td>(\d+)<\/td>\s*<td[^>]*>([^<]*)<\/td>\s*<td>\d+<\/td>\s*<td>1<\/td>\s*<td>\((\d+), (\d+)\)<\/td>\s*<td[^>]*>([^<]*)<\/td>/g,
     ),
   ];
   assert(cells.length > 10, `${cells.length} context rows`);
