@@ -22,3 +22,9 @@ export {
   type PredictOptions,
   scorePredictions,
 } from "./predict.ts";
+export {
+  answersSideBySide,
+  type TransformersJsAnswer,
+  transformersJsPipeline,
+  type TransformersJsQuestionAnswerer,
+} from "./transformers_js.ts";

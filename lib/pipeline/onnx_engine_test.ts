@@ -2,8 +2,7 @@
 // pipeline on TensorFlow.js: the same predictions for the 600 golden dev questions (tiny
 // DistilBERT and BERT), the same answers from `QuestionAnsweringPipeline`; and transformers.js's
 // own pipeline("question-answering") on the exported folder answers as ours does.
-import { basename, dirname } from "node:path";
-import { assert, assertClose, assertEquals } from "../../test/assert.ts";
+import { assert, assertClose, assertEquals, assertRejects } from "../../test/assert.ts";
 import { markerModel, smallConfig } from "../../test/marker_model.ts";
 import { readGolden } from "../../test/golden.ts";
 import { sharedPath } from "../../test/shared.ts";
@@ -11,7 +10,14 @@ import type { SquadExample } from "../data/mod.ts";
 import { OnnxQuestionAnsweringModel, QuestionAnsweringModel } from "../model/mod.ts";
 import { initBackend } from "../runtime/mod.ts";
 import { QATokenizer } from "../tokenizer/mod.ts";
-import { type Answer, answersOf, predictDataset, QuestionAnsweringPipeline } from "./mod.ts";
+import {
+  type Answer,
+  answersOf,
+  answersSideBySide,
+  predictDataset,
+  QuestionAnsweringPipeline,
+  transformersJsPipeline,
+} from "./mod.ts";
 
 await initBackend("auto");
 const silent = { log: () => {} };
@@ -82,38 +88,6 @@ Deno.test("the pipeline on engine onnxruntime answers as on tfjs", async () => {
 
 const span = (a: Answer) => [a.answer, a.start, a.end];
 
-interface TransformersAnswer {
-  answer: string;
-  score: number;
-}
-
-/** What this test uses of transformers.js. */
-interface TransformersJs {
-  env: { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string };
-  pipeline(
-    task: "question-answering",
-    model: string,
-    options: { dtype: string; device: string },
-  ): Promise<
-    ((question: string, context: string, options: { top_k: number }) => Promise<unknown>) & {
-      dispose(): Promise<void>;
-    }
-  >;
-}
-
-// Imported by a computed name, outside the type check: its typings bring in @types/node (through
-// protobufjs 7), which would retype node:assert for the whole program.
-const TRANSFORMERS_JS = "@huggingface/transformers";
-
-/** transformers.js's pipeline("question-answering") on a local folder, nothing fetched. */
-async function transformersJs(folder: string) {
-  const { env, pipeline } = await import(TRANSFORMERS_JS) as TransformersJs;
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = `${dirname(folder)}/`;
-  return await pipeline("question-answering", basename(folder), { dtype: "fp32", device: "cpu" });
-}
-
 /**
  * Our answers next to transformers.js's for the same questions (top 3 each). By design
  * transformers.js decodes the answer from its tokens (lower case with an uncased tokenizer) where
@@ -121,10 +95,10 @@ async function transformersJs(folder: string) {
  * contexts here are short enough for neither to matter, and answers compare in lower case.
  */
 async function compareWithTransformersJs(folder: string, qa: QuestionAnsweringPipeline) {
-  const theirs = await transformersJs(folder);
+  const theirs = await transformersJsPipeline(folder);
   for (const { question, context } of QUESTIONS) {
     const ours = await qa.answer({ question, context }, { topK: 3, alignToWords: false });
-    const answers = await theirs(question, context, { top_k: 3 }) as TransformersAnswer[];
+    const answers = await theirs.answer(question, context, 3);
     assertEquals(
       answers.map((a) => a.answer),
       ours.map((a) => a.answer.toLowerCase()),
@@ -162,6 +136,23 @@ Deno.test("transformers.js finds the marker model's answer, the span ours finds"
   assertEquals(best.answer, "golden gate");
   assert(best.score > 0.99, `score ${best.score}`);
   await compareWithTransformersJs(folder, qa);
+  // The notebook's side-by-side table: rank by rank, ours and transformers.js's.
+  const theirs = await transformersJsPipeline(folder);
+  const side = answersSideBySide(
+    await qa.answer(QUESTIONS[1], { topK: 2 }),
+    await theirs.answer(QUESTIONS[1].question, QUESTIONS[1].context, 2),
+  );
+  await theirs.dispose();
+  assertEquals(side.rows.length, 2);
+  assertEquals([side.rows[0].ours, side.rows[0]["transformers.js"]], [
+    "golden gate",
+    "golden gate",
+  ]);
+  assert(/<td style="text-align: left;?">golden gate<\/td>/.test(side.toHtml()), side.toHtml());
+  const notExported = await Deno.makeTempDir();
+  const missing = await assertRejects(() => transformersJsPipeline(notExported));
+  assert(String(missing).includes("no onnx/model.onnx"), String(missing));
+  await Deno.remove(notExported);
   model.dispose();
   await qa.dispose();
   await Deno.remove(folder, { recursive: true });

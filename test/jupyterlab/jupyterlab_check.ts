@@ -38,7 +38,7 @@ const SHOTS = resolve(REPO_ROOT, setting("QA_JUPYTERLAB_SHOTS") ?? join(LAB_STAT
 const NOTEBOOKS = [
   {
     path: "notebooks/qa_finetune.ipynb",
-    tables: ["dataset-table", "offset-walkthrough", "nbest-table", "breakdown"],
+    tables: ["dataset-table", "offset-walkthrough", "nbest-table", "breakdown", "transformers-js"],
     chartTags: ["training", "logit-chart"],
     rerun: ["nbest-table", "highlight", "pipeline-answer"],
     shots: {

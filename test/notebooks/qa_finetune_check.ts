@@ -100,3 +100,19 @@ Deno.test("qa_finetune: EM/F1, their breakdown, the pipeline's answer and the ho
   const homework = assertOutput(nb, { cell: "homework", type: "execute_result" }).text;
   assert(/before: \{ exact_match: [\d.]+/.test(homework) && /after: \{ exact_match/.test(homework));
 });
+
+Deno.test("qa_finetune: transformers.js on the exported model answers as our pipeline, side by side", async () => {
+  const html = assertOutput(await notebook(), { cell: "transformers-js", mime: "text/html" }).text;
+  for (const column of ["ours", "our score", "transformers.js", "its score"]) {
+    assert(html.includes(`>${column}</th>`), column);
+  }
+  const rows = [...html.matchAll(/<tr>\s*<th>\d+<\/th>([\s\S]*?)<\/tr>/g)]
+    .map(([, cells]) => [...cells.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map(([, text]) => text));
+  assertEquals(rows.length, 3);
+  for (const [, ours, ourScore, theirs, theirScore] of rows) {
+    // transformers.js decodes its answer from tokens: lower case with the uncased tokenizer, and
+    // spaces around punctuation
+    assertEquals(theirs.replace(/\s+/g, ""), ours.toLowerCase().replace(/\s+/g, ""));
+    assert(Math.abs(Number(ourScore) - Number(theirScore)) <= 2e-6, `${ourScore} ${theirScore}`);
+  }
+});
