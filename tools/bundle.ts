@@ -1,7 +1,8 @@
 // `deno task bundle`: the code the page runs in the browser ("Run in this browser",
 // lib/serve/browser/in_browser.ts) as one ES module, build/browser/bundle.js, which `qa serve`
 // serves at /bundle.js. esbuild from npm; the modules only the server uses (the Rust tokenizer
-// addon, polars, resvg, Dawn, node: built-ins) are left out as empty stand-ins: the browser path never calls them.
+// addon, polars, resvg, Dawn, onnxruntime-node, node: built-ins) are left out as empty stand-ins:
+// the browser path never calls them.
 import * as esbuild from "esbuild";
 import { fileURLToPath } from "node:url";
 
@@ -11,7 +12,8 @@ export const BUNDLE = `${ROOT}build/browser/bundle.js`;
 const ENTRY = `${ROOT}lib/serve/browser/in_browser.ts`;
 
 // Packages and built-ins with native code or Deno/Node-only APIs, reachable from shared modules.
-const SERVER_ONLY = /^(node:.*|@anush008\/tokenizers.*|webgpu|nodejs-polars.*|@resvg\/resvg-js.*)$/;
+const SERVER_ONLY =
+  /^(node:.*|@anush008\/tokenizers.*|webgpu|nodejs-polars.*|@resvg\/resvg-js.*|onnxruntime-node.*)$/;
 
 const serverOnly: esbuild.Plugin = {
   name: "server-only",

@@ -26,11 +26,17 @@ export interface BrowserObservations {
   consoleErrors: string[];
 }
 
-async function askHere(page: Page): Promise<TabAnswer[]> {
+async function askHere(page: Page, consoleErrors: string[]): Promise<TabAnswer[]> {
   await page.evaluate("globalThis.qaBrowserAnswers = undefined");
   await page.getByRole("button", { name: "Answer" }).click();
   await page.waitForFunction("globalThis.qaBrowserAnswers !== undefined", null, {
     timeout: 120_000,
+  }).catch(async (error) => {
+    const shown = await page.locator("#status").textContent().catch(() => null);
+    throw new Error(
+      `no answer in the tab (${error.message}); the page shows: ${shown}; ` +
+        `console errors: ${JSON.stringify(consoleErrors)}`,
+    );
   });
   return await page.evaluate("globalThis.qaBrowserAnswers") as TabAnswer[];
 }
@@ -56,7 +62,7 @@ async function observe(page: Page, url: string, shots: string): Promise<BrowserO
   await page.waitForFunction(`document.querySelectorAll("#example option").length > 1`);
   await page.getByLabel("SQuAD example (optional)").selectOption({ index: 1 });
   await question.fill(TYPED_QUESTION);
-  const answers = await askHere(page);
+  const answers = await askHere(page, consoleErrors);
   const answeredBy = await page.locator("#answered-by").textContent();
   const markedAnswer = await page.locator("#answer-mark").textContent();
   await page.screenshot({ path: `${shots}/page-in-browser.png`, fullPage: true });
@@ -72,7 +78,7 @@ async function observe(page: Page, url: string, shots: string): Promise<BrowserO
   const longContext = paragraphs.join("\n\n");
   await question.fill(TYPED_QUESTION);
   await context.fill(longContext);
-  const longAnswers = await askHere(page);
+  const longAnswers = await askHere(page, consoleErrors);
   const longWindows = await page.locator("#windows li").count();
   return {
     question: TYPED_QUESTION,

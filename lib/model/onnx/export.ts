@@ -23,8 +23,11 @@ import {
 export const ONNX_OPSET = 17;
 /** The IR version that goes with opset 17. */
 const IR_VERSION = 8;
-/** Where the model goes inside a Hugging Face folder, as transformers.js looks for it. */
-export const ONNX_FILE = join("onnx", "model.onnx");
+/**
+ * Where the model goes inside a Hugging Face folder, as transformers.js looks for it (a plain
+ * string, not join(): the browser bundle has no node:path).
+ */
+export const ONNX_FILE = "onnx/model.onnx";
 
 /** float32 weights under Hugging Face names, as `QuestionAnsweringModel.weightArrays` gives them. */
 export type WeightArrays = ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
