@@ -9,6 +9,8 @@ const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
         </testcase>
         <testcase name="it&apos;s two" classname="./lib/a_test.ts" time="0.250" line="9" col="6">
         </testcase>
+        <testcase name="it&apos;s two &gt; a step" classname="./lib/a_test.ts" time="0.200" line="10" col="8">
+        </testcase>
     </testsuite>
     <testsuite name="./lib/b&amp;c_test.ts" tests="1" disabled="0" errors="0" failures="1">
         <testcase name="slow" classname="./lib/b&amp;c_test.ts" time="3.000" line="1" col="6">
@@ -19,7 +21,7 @@ const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
     </testsuite>
 </testsuites>`;
 
-Deno.test("fileTimes sums each file's tests, slowest first, names unescaped", () => {
+Deno.test("fileTimes sums each file's tests (not their steps), slowest first, names unescaped", () => {
   assertEquals(fileTimes(REPORT), [
     { file: "./lib/b&c_test.ts", seconds: 3, tests: 1 },
     { file: "./lib/a_test.ts", seconds: 0.75, tests: 2 },
