@@ -9,17 +9,11 @@
 // is skipped with a message.
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { parseConfig } from "../lib/model/config.ts";
-import {
-  type FeatureLike,
-  OnnxQuestionAnsweringModel,
-  predictLogits,
-  QuestionAnsweringModel,
-} from "../lib/model/mod.ts";
+import { type FeatureLike, OnnxQuestionAnsweringModel, predictLogits } from "../lib/model/mod.ts";
 import { initBackend, onnxRuntimeVersion, productsEngine } from "../lib/runtime/mod.ts";
 import { setting } from "../lib/settings.ts";
 import { sharedPath } from "../test/shared.ts";
-import { SHAPES } from "./shape_model.ts";
+import { shapeModel } from "./shape_model.ts";
 
 const cores = navigator.hardwareConcurrency;
 const { values } = parseArgs({
@@ -89,22 +83,6 @@ for (const row of [header, ...rows]) {
   console.log(
     row.map((cell, c) => c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join("  "),
   );
-}
-
-/** A DistilBERT of the peer's shape, fresh weights (only speed is measured). */
-function shapeModel(shape: string): QuestionAnsweringModel {
-  if (!(shape in SHAPES)) throw new Error(`unknown shape ${shape} (${Object.keys(SHAPES)})`);
-  const [layers, hidden, heads, ffn] = SHAPES[shape];
-  const config = parseConfig({
-    model_type: "distilbert",
-    vocab_size: 30522,
-    dim: hidden,
-    n_layers: layers,
-    n_heads: heads,
-    hidden_dim: ffn,
-    max_position_embeddings: 512,
-  }, `${shape} shape`);
-  return QuestionAnsweringModel.fromConfig(config, { seed: 0 });
 }
 
 function randomFeatures(): FeatureLike[] {

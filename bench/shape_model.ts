@@ -12,6 +12,7 @@ export const SHAPES: Record<string, [number, number, number, number]> = {
 
 /** A DistilBERT QA model of `shape`, random weights from seed 0 (the same in every worker). */
 export function shapeModel(shape: string): QuestionAnsweringModel {
+  if (!(shape in SHAPES)) throw new Error(`unknown shape ${shape} (${Object.keys(SHAPES)})`);
   const [layers, hidden, heads, ffn] = SHAPES[shape];
   const config = parseConfig({
     model_type: "distilbert",

@@ -2,8 +2,8 @@
 // page's first SQuAD example and a long context of several windows, and print the answers the
 // tab computed (unrounded) as JSON. `deno run --allow-all lib/serve/browser_driver.ts URL DIR`
 // (a separate process for the reason page_driver.ts gives); screenshots go to DIR.
-import { chromium, type Page } from "playwright-core";
-import { CHROMIUM, CHROMIUM_FLAGS, LONG_PARAGRAPHS, TYPED_QUESTION } from "./page_driver.ts";
+import type { Page } from "playwright-core";
+import { LONG_PARAGRAPHS, runDriver, TYPED_QUESTION } from "./page_driver.ts";
 
 /** One answer as the tab gave it. */
 export interface TabAnswer {
@@ -93,15 +93,4 @@ async function observe(page: Page, url: string, shots: string): Promise<BrowserO
   };
 }
 
-if (import.meta.main) {
-  const [url, shots] = Deno.args;
-  if (!url || !shots) throw new Error("usage: browser_driver.ts URL SCREENSHOT_DIR");
-  await Deno.mkdir(shots, { recursive: true });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    console.log(JSON.stringify(await observe(page, url, shots)));
-  } finally {
-    await browser.close();
-  }
-}
+if (import.meta.main) await runDriver("browser_driver.ts", observe);

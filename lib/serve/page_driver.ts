@@ -119,9 +119,16 @@ async function observe(page: Page, url: string, shots: string): Promise<PageObse
   };
 }
 
-if (import.meta.main) {
+/**
+ * Runs a driver as a script (`DRIVER URL SCREENSHOT_DIR`): opens `url` in Chromium, lets
+ * `observe` use the page, and prints what it observed as JSON.
+ */
+export async function runDriver(
+  script: string,
+  observe: (page: Page, url: string, shots: string) => Promise<unknown>,
+): Promise<void> {
   const [url, shots] = Deno.args;
-  if (!url || !shots) throw new Error("usage: page_driver.ts URL SCREENSHOT_DIR");
+  if (!url || !shots) throw new Error(`usage: ${script} URL SCREENSHOT_DIR`);
   await Deno.mkdir(shots, { recursive: true });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   try {
@@ -131,3 +138,5 @@ if (import.meta.main) {
     await browser.close();
   }
 }
+
+if (import.meta.main) await runDriver("page_driver.ts", observe);
