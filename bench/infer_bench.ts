@@ -7,6 +7,8 @@
 //   deno task bench:infer [--shapes tiny,mini,distilbert] [--steps 3] [--batch 16] [--seq 384]
 // Without a Python with torch ($QA_TRANSFORMERS_PYTHON, else tools/transformers_env.sh) the peer
 // is skipped with a message.
+// The peer's allocator keeps freed memory in the process (the faster PyTorch here) unless
+// --peer-malloc glibc: bench/peer_env.ts says why.
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { type FeatureLike, OnnxQuestionAnsweringModel, predictLogits } from "../lib/model/mod.ts";
@@ -14,6 +16,7 @@ import { initBackend, onnxRuntimeVersion, productsEngine } from "../lib/runtime/
 import { setting } from "../lib/settings.ts";
 import { sharedPath } from "../test/shared.ts";
 import { shapeModel } from "./shape_model.ts";
+import { peerEnv } from "./peer_env.ts";
 
 const cores = navigator.hardwareConcurrency;
 const { values } = parseArgs({
@@ -23,8 +26,11 @@ const { values } = parseArgs({
     steps: { type: "string", default: "3" },
     batch: { type: "string", default: "16" },
     seq: { type: "string", default: "384" },
+    // The peer's allocator: freed memory kept in the process (the faster peer), or glibc's default.
+    "peer-malloc": { type: "string", default: "kept" },
   },
 });
+const peerEnvironment = peerEnv(values["peer-malloc"]!);
 const [steps, batch, seq] = [values.steps, values.batch, values.seq].map(Number);
 
 await initBackend("auto");
@@ -120,13 +126,15 @@ async function peerRates(python: string, shape: string): Promise<[number, number
   for (const threads of [1, cores]) {
     const args = ["-c", script, sharedPath("peer/torch_qa_bench.py"), shape];
     args.push(String(batch), String(seq), String(steps), String(threads));
-    const run = await new Deno.Command(python, { args }).output();
+    const run = await new Deno.Command(python, { args, env: peerEnvironment }).output();
     if (run.code !== 0) {
       console.log(`peer failed: ${new TextDecoder().decode(run.stderr).trim().split("\n").at(-1)}`);
       return null;
     }
     const result = JSON.parse(new TextDecoder().decode(run.stdout).trim().split("\n").at(-1)!);
-    if (threads === 1) console.log(`peer: PyTorch ${result.torch}`);
+    if (threads === 1) {
+      console.log(`peer: PyTorch ${result.torch}, allocator: ${values["peer-malloc"]}`);
+    }
     out.push(result.per_s);
   }
   return [out[0], out[1]];

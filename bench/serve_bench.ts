@@ -10,7 +10,8 @@
 // by 16, at each torch thread count; the best is shown. It needs a transformers that still has the
 // question-answering pipeline (4.57; 5.x removed it): $QA_TRANSFORMERS457_PYTHON, else
 // tools/transformers457_env.sh when the tree has it, else $QA_TRANSFORMERS_PYTHON or
-// tools/transformers_env.sh; without one it is skipped with a message.
+// tools/transformers_env.sh; without one it is skipped with a message. Its allocator keeps freed
+// memory in the process unless --peer-malloc glibc (bench/peer_env.ts says why).
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { loadSquad } from "../lib/data/mod.ts";
@@ -18,6 +19,7 @@ import { describeLoad, quantile, runLoad } from "../lib/serve/load.ts";
 import { startServeProcess } from "../test/serve_process.ts";
 import { sharedPath } from "../test/shared.ts";
 import { setting } from "../lib/settings.ts";
+import { peerEnv } from "./peer_env.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -30,8 +32,11 @@ const { values } = parseArgs({
     workers: { type: "string", default: `1,${navigator.hardwareConcurrency}` },
     threads: { type: "string", default: `1,${navigator.hardwareConcurrency}` },
     engines: { type: "string", default: "tfjs,onnxruntime" },
+    // The peer's allocator: freed memory kept in the process (the faster peer), or glibc's default.
+    "peer-malloc": { type: "string", default: "kept" },
   },
 });
+const peerEnvironment = peerEnv(values["peer-malloc"]);
 const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
 const root = new URL("../", import.meta.url);
@@ -103,7 +108,7 @@ if (python) {
       String(requests),
       values.threads,
     ],
-    env: { TRANSFORMERS_VERBOSITY: "error", HF_HUB_OFFLINE: "1" },
+    env: { TRANSFORMERS_VERBOSITY: "error", HF_HUB_OFFLINE: "1", ...peerEnvironment },
   }).output();
   const out = new TextDecoder().decode(peer.stdout).trim();
   if (peer.code !== 0 || !out) {

@@ -19,12 +19,15 @@
 // wrapper), so that each peak memory is its own.
 // `distilbert` takes minutes a step: it gets micro-batches of 2, one timed step after a short
 // warm-up, and the peer one step after its own warm-up step.
+// The peer's allocator keeps freed memory in the process (the faster PyTorch here) unless
+// --peer-malloc glibc: bench/peer_env.ts says why.
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { BLAS_ENV, OUR_KERNELS } from "../lib/runtime/mod.ts";
 import { sharedPath } from "../test/shared.ts";
 import type { Measurement } from "./train_measure.ts";
 import { setting } from "../lib/settings.ts";
+import { peerEnv } from "./peer_env.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -45,8 +48,11 @@ const { values } = parseArgs({
       default: setting("QA_PEER_PYTHON"),
     },
     "peer-device": { type: "string", default: "cpu" },
+    // The peer's allocator: freed memory kept in the process (the faster peer), or glibc's default.
+    "peer-malloc": { type: "string", default: "kept" },
   },
 });
+const peerEnvironment = peerEnv(values["peer-malloc"]!);
 const onGpu = values.backend === "webgpu";
 
 /** A shape that takes minutes a step: fewer steps, a small warm-up. */
@@ -98,6 +104,7 @@ console.log(
       : `ours: tfjs wasm, 1 thread or ${values.workers} gradient workers, ` +
         `Deno ${Deno.version.deno}; `) +
     (peers.pip == null ? "peer: none" : `peer: ${pipName} on ${values["peer-device"]}`) +
+    `, allocator ${values["peer-malloc"]}` +
     (peers.debian == null ? "" : ` and ${debianName}`) +
     `; ${navigator.hardwareConcurrency} cores, ` +
     `load average ${loadAverage()} at the start`,
@@ -264,7 +271,11 @@ async function measurePeer(
   args.push("--seq", values.seq!, "--steps", String(steps), "--threads", String(threads));
   args.push("--device", values["peer-device"]!);
   try {
-    const { code, stdout, stderr } = await new Deno.Command(peer.python, { args }).output();
+    const { code, stdout, stderr } = await new Deno.Command(peer.python, {
+      args,
+      env: peerEnvironment,
+    })
+      .output();
     if (code !== 0) {
       console.error(`peer ${peer.version} (${threads} threads) failed: ${errorLine(stderr)}`);
       return null;
