@@ -1,12 +1,14 @@
 // A worker thread that holds a replica of the model and of AdamW (see workers.ts). Each worker has
 // its own TensorFlow.js wasm instance, so N workers use N cores. Per step it receives only its
-// share of the batch and, later, the summed gradients, to which it applies the same AdamW update as
-// every other replica; its weights and moments go back only when the trainer asks for them.
+// share of the batch and writes its gradients into its shared slot; then it sums its range of the
+// slots into the shared sum; then it applies the same AdamW update as every other replica from the
+// sum. Its weights and moments go back only when the trainer asks for them.
 import { disposeBatch, QuestionAnsweringModel } from "../model/mod.ts";
 import type { FeatureLike } from "../model/mod.ts";
 import { initBackend } from "../runtime/mod.ts";
 import type { ModelConfig } from "../model/config.ts";
 import { AdamW, type AdamWOptions } from "./adamw.ts";
+import { addScaled } from "./flat.ts";
 import { accumulateGradients, microBatches } from "./step.ts";
 
 type Arrays = Map<string, { shape: number[]; data: Float32Array }>;
@@ -29,6 +31,11 @@ export type WorkerRequest =
     config: ModelConfig;
     weights: Arrays;
     optimizer: OptimizerSnapshot;
+    /** Every worker's gradients, and their sum (shared memory, `layout` order). */
+    slots: SharedArrayBuffer[];
+    sum: SharedArrayBuffer;
+    /** This worker's place among `slots`. */
+    index: number;
   }
   | {
     type: "gradients";
@@ -38,18 +45,34 @@ export type WorkerRequest =
     /** Dropout seed of each micro-batch (none: unseeded masks). */
     dropoutSeeds: number[];
   }
-  | { type: "apply"; grads: Float32Array; lr: number; gradScale: number }
+  | {
+    type: "reduce";
+    /** The shared slots of the workers that ran, in worker order. */
+    slots: number[];
+    /** The part of the sum this worker adds up: elements [from, to). */
+    from: number;
+    to: number;
+  }
+  | { type: "apply"; lr: number; gradScale: number }
   | { type: "snapshot" };
 
 /** Messages a worker answers with, one per request. */
 export type WorkerReply =
   | { type: "ready" }
-  | { type: "gradients"; loss: number; grads: Float32Array }
+  | { type: "gradients"; loss: number }
+  | { type: "reduced" }
   | { type: "applied" }
   | { type: "snapshot"; weights: Arrays; optimizer: OptimizerSnapshot }
   | { type: "error"; message: string };
 
-let replica: { model: QuestionAnsweringModel; optimizer: AdamW } | undefined;
+let replica: {
+  model: QuestionAnsweringModel;
+  optimizer: AdamW;
+  /** Every worker's gradients (this one writes `slots[index]`) and their sum: shared. */
+  slots: Float32Array[];
+  index: number;
+  sum: Float32Array;
+} | undefined;
 
 const scope = self as unknown as {
   onmessage: (event: MessageEvent<WorkerRequest>) => void;
@@ -69,13 +92,16 @@ scope.onmessage = async ({ data }) => {
         firstMoments: data.optimizer.firstMoments,
         secondMoments: data.optimizer.secondMoments,
       };
-      replica = { model, optimizer };
+      const slots = data.slots.map((buffer) => new Float32Array(buffer));
+      replica = { model, optimizer, slots, index: data.index, sum: new Float32Array(data.sum) };
       scope.postMessage({ type: "ready" });
     } else if (data.type === "gradients") {
-      const { loss, grads } = gradients(data);
-      scope.postMessage({ type: "gradients", loss, grads }, [grads.buffer as ArrayBuffer]);
+      scope.postMessage({ type: "gradients", loss: gradients(data) });
+    } else if (data.type === "reduce") {
+      reduce(data);
+      scope.postMessage({ type: "reduced" });
     } else if (data.type === "apply") {
-      replica!.optimizer.step(data.grads, data.lr, data.gradScale);
+      replica!.optimizer.step(replica!.sum, data.lr, data.gradScale);
       scope.postMessage({ type: "applied" });
     } else {
       const { model, optimizer } = replica!;
@@ -92,17 +118,27 @@ scope.onmessage = async ({ data }) => {
   }
 };
 
-function gradients(request: Extract<WorkerRequest, { type: "gradients" }>) {
+// Writes this worker's gradients into its slot; returns its part of the loss.
+function gradients(request: Extract<WorkerRequest, { type: "gradients" }>): number {
   const { features, microBatchSize, total, dropoutSeeds } = request;
-  const { model, optimizer } = replica!;
+  const { model, optimizer, slots, index } = replica!;
   const parts = microBatches(
     features,
     microBatchSize,
     (from) => dropoutSeeds[from / microBatchSize],
   );
   try {
-    return accumulateGradients(model, parts, total, optimizer.layout);
+    return accumulateGradients(model, parts, total, optimizer.layout, slots[index]).loss;
   } finally {
     for (const part of parts) disposeBatch(part.inputs, part.labels);
   }
+}
+
+// sum[from, to) = the slots' values added in worker order, in float32 (one thread's order of
+// adding the same micro-batches).
+function reduce({ slots: which, from, to }: Extract<WorkerRequest, { type: "reduce" }>): void {
+  const sum = replica!.sum.subarray(from, to);
+  const parts = which.map((k) => replica!.slots[k].subarray(from, to));
+  sum.set(parts[0]);
+  for (const values of parts.slice(1)) addScaled(sum, values, 1);
 }

@@ -63,16 +63,22 @@ export interface Gradients {
 /**
  * Forward with dropout and backward over the micro-batches of one batch; each part's loss and
  * gradients count `part.size / total` (`total` defaults to the parts' sizes), which gives the
- * mean over the whole batch in less memory. The gradients are laid out as `flatLayout`.
+ * mean over the whole batch in less memory. The gradients are laid out as `flatLayout`, in
+ * `into` when given (zeroed first: a buffer kept from step to step costs no fresh pages, whose
+ * page faults are a large part of a small model's step), else in a new buffer.
  */
 export function accumulateGradients(
   model: QuestionAnsweringModel,
   parts: MicroBatch[],
   total = parts.reduce((n, part) => n + part.size, 0),
   layout: FlatLayout = flatLayout(model.weights),
+  into?: Float32Array,
 ): Gradients {
+  if (into != null && into.length !== layout.size) {
+    throw new Error(`gradients: a buffer of ${into.length} values for ${layout.size} parameters`);
+  }
   const variables = layout.names.map((name) => model.weights.get(name)!);
-  const summed = new Float32Array(layout.size);
+  const summed = into?.fill(0) ?? new Float32Array(layout.size);
   let loss = 0;
   for (const micro of parts) {
     const weight = micro.size / total;
@@ -116,7 +122,10 @@ export function applyGradients(
   return norm;
 }
 
-/** A whole step in this thread: `accumulateGradients`, then `applyGradients`. */
+/**
+ * A whole step in this thread: `accumulateGradients` (into the optimizer's gradient buffer, the
+ * same memory every step), then `applyGradients`.
+ */
 export function trainStep(
   model: QuestionAnsweringModel,
   optimizer: AdamW,
@@ -125,6 +134,8 @@ export function trainStep(
   maxGradNorm: number,
 ): StepResult {
   const parts = Array.isArray(batch) ? batch : [batch];
-  const { loss, grads } = accumulateGradients(model, parts, undefined, optimizer.layout);
+  const { layout } = optimizer;
+  const buffer = optimizer.gradientBuffer();
+  const { loss, grads } = accumulateGradients(model, parts, undefined, layout, buffer);
   return { loss, gradNorm: applyGradients(optimizer, grads, lr, maxGradNorm), lr };
 }
