@@ -122,14 +122,17 @@ async function rate(
 async function measureThread(s: Settings): Promise<Measurement> {
   const model = shapeModel(s.shape);
   const optimizer = new AdamW(model.weights, { weightDecay: 0.01 });
+  // As the trainer's host engine: the gradients in one buffer kept while training.
+  let gradients: Float32Array | undefined = new Float32Array(optimizer.layout.size);
   const step = async (features: FeatureLike[]) => {
     const parts = microBatches(features, s.micro);
     if (onDevice()) await deviceTrainStep(model, optimizer, parts, 2e-5, 1);
-    else trainStep(model, optimizer, parts, 2e-5, 1);
+    else trainStep(model, optimizer, parts, 2e-5, 1, gradients);
     for (const { inputs, labels } of parts) disposeBatch(inputs, labels);
   };
   const train = await rate(step, s);
   const profiled = onDevice() ? await profileStep(step, s) : {};
+  gradients = undefined;
   // Inference in the same micro-batches: tf.tidy keeps a forward pass's intermediates to its end.
   const infer = await rate(async (features) => {
     for (const { inputs, labels } of microBatches(features, s.micro)) {

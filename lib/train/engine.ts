@@ -1,13 +1,14 @@
 // How the trainer runs one optimizer step, chosen once per run: on the device (webgpu: gradients,
 // clipping and AdamW stay on the GPU, device_step.ts), on gradient workers' replicas (wasm or cpu
-// with `workers` > 1, workers.ts), or in this thread (step.ts). All three clip by `clipFactor`.
+// with `workers` > 1, workers.ts), or in this thread (step.ts, its gradients in a buffer kept
+// from step to step). All three clip by `clipFactor`.
 import * as tf from "@tensorflow/tfjs";
 import type { TrainFeature } from "../features/mod.ts";
 import { disposeBatch, type QuestionAnsweringModel } from "../model/mod.ts";
 import { onDevice } from "../runtime/mod.ts";
 import type { AdamW } from "./adamw.ts";
 import { deviceTrainStep } from "./device_step.ts";
-import { type MicroBatch, microBatches, type StepResult, trainStep } from "./step.ts";
+import { microBatches, type StepResult, trainStep } from "./step.ts";
 import { GradientWorkers } from "./workers.ts";
 
 /** One way of running optimizer steps on a model and its AdamW. */
@@ -39,32 +40,22 @@ export interface EngineOptions {
 
 /** The engine for the current backend: device on webgpu, workers when asked for, else host. */
 export function chooseEngine(options: EngineOptions): StepEngine {
-  if (onDevice()) return new InThreadEngine("device", options, deviceTrainStep);
+  if (onDevice()) return new DeviceEngine(options);
   if (options.workers > 1) return new WorkersEngine(options);
-  return new InThreadEngine("host", options, trainStep);
+  return new HostEngine(options);
 }
 
-type InThreadStep = (
-  model: QuestionAnsweringModel,
-  optimizer: AdamW,
-  parts: MicroBatch[],
-  lr: number,
-  maxGradNorm: number,
-) => StepResult | Promise<StepResult>;
+/** Steps on the GPU: the batch cut into micro-batches, then `deviceTrainStep`. */
+class DeviceEngine implements StepEngine {
+  readonly name = "device";
 
-/** Steps in this thread: the batch cut into micro-batches, then `trainStep` or `deviceTrainStep`. */
-class InThreadEngine implements StepEngine {
-  constructor(
-    readonly name: string,
-    private readonly options: EngineOptions,
-    private readonly run: InThreadStep,
-  ) {}
+  constructor(private readonly options: EngineOptions) {}
 
   async step(batch: TrainFeature[], lr: number, seedAt: (offset: number) => number) {
     const { model, optimizer, microBatchSize, maxGradNorm } = this.options;
     const parts = microBatches(batch, microBatchSize, seedAt);
     try {
-      return await this.run(model, optimizer, parts, lr, maxGradNorm);
+      return await deviceTrainStep(model, optimizer, parts, lr, maxGradNorm);
     } finally {
       for (const part of parts) disposeBatch(part.inputs, part.labels);
     }
@@ -75,6 +66,38 @@ class InThreadEngine implements StepEngine {
   }
 
   close(): void {}
+}
+
+/**
+ * Steps in this thread on the host (wasm, cpu), the gradients summed into one buffer kept from step
+ * to step: fresh pages cost a page fault each, a large part of a small model's step. The buffer is
+ * let go at `sync` (evaluation, checkpoints and the end come next and need the memory).
+ */
+class HostEngine implements StepEngine {
+  readonly name = "host";
+  #gradients: Float32Array | null = null;
+
+  constructor(private readonly options: EngineOptions) {}
+
+  step(batch: TrainFeature[], lr: number, seedAt: (offset: number) => number) {
+    const { model, optimizer, microBatchSize, maxGradNorm } = this.options;
+    this.#gradients ??= new Float32Array(optimizer.layout.size);
+    const parts = microBatches(batch, microBatchSize, seedAt);
+    try {
+      return Promise.resolve(trainStep(model, optimizer, parts, lr, maxGradNorm, this.#gradients));
+    } finally {
+      for (const part of parts) disposeBatch(part.inputs, part.labels);
+    }
+  }
+
+  sync(): Promise<void> {
+    this.#gradients = null;
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.#gradients = null;
+  }
 }
 
 /** Steps on gradient workers' replicas, started at the first step and copied back on `sync`. */

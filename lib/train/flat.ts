@@ -47,3 +47,12 @@ export function addScaled(
     for (let i = 0; i < into.length; i++) into[i] += Math.fround(weight * values[i]);
   }
 }
+
+/** into = weight·values, rounded to float32: the first term of `addScaled`'s sums (0 + x = x). */
+export function setScaled(into: Float32Array, values: ArrayLike<number>, weight: number): void {
+  if (weight === 1) {
+    for (let i = 0; i < into.length; i++) into[i] = values[i];
+  } else {
+    for (let i = 0; i < into.length; i++) into[i] = Math.fround(weight * values[i]);
+  }
+}

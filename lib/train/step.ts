@@ -12,7 +12,7 @@ import {
   type SpanLabels,
 } from "../model/mod.ts";
 import { type AdamW, clipFactor, gradientNorm } from "./adamw.ts";
-import { addScaled, type FlatLayout, flatLayout, part } from "./flat.ts";
+import { addScaled, type FlatLayout, flatLayout, part, setScaled } from "./flat.ts";
 
 /** What one step measured. */
 export interface StepResult {
@@ -64,8 +64,11 @@ export interface Gradients {
  * Forward with dropout and backward over the micro-batches of one batch; each part's loss and
  * gradients count `part.size / total` (`total` defaults to the parts' sizes), which gives the
  * mean over the whole batch in less memory. The gradients are laid out as `flatLayout`, in
- * `into` when given (zeroed first: a buffer kept from step to step costs no fresh pages, whose
- * page faults are a large part of a small model's step), else in a new buffer.
+ * `into` when given (a buffer kept from step to step costs no fresh pages, whose page faults are
+ * a large part of a small model's step), else in a new buffer. The first micro-batch writes the
+ * buffer rather than adding to it: no zeroing pass, and a new buffer's pages are first touched
+ * after that micro-batch's backward pass, once the wasm heap has grown (growing it copies it, and
+ * the two copies and a buffer touched earlier would all count in the peak).
  */
 export function accumulateGradients(
   model: QuestionAnsweringModel,
@@ -78,18 +81,23 @@ export function accumulateGradients(
     throw new Error(`gradients: a buffer of ${into.length} values for ${layout.size} parameters`);
   }
   const variables = layout.names.map((name) => model.weights.get(name)!);
-  const summed = into?.fill(0) ?? new Float32Array(layout.size);
+  const summed = into ?? new Float32Array(layout.size);
   let loss = 0;
-  for (const micro of parts) {
+  parts.forEach((micro, k) => {
     const weight = micro.size / total;
     const { value, grads } = microBatchGradients(model, micro, variables);
     loss += value.dataSync()[0] * weight;
     variables.forEach((variable, i) => {
       const grad = grads[variable.name];
-      if (grad) readValues(grad, (values) => addScaled(part(layout, summed, i), values, weight));
+      const sum = part(layout, summed, i);
+      if (grad == null) {
+        if (k === 0) sum.fill(0);
+      } else if (k === 0) readValues(grad, (values) => setScaled(sum, values, weight));
+      else readValues(grad, (values) => addScaled(sum, values, weight));
     });
     tf.dispose([value, ...Object.values(grads)]);
-  }
+  });
+  if (parts.length === 0) summed.fill(0);
   return { loss, grads: summed };
 }
 
@@ -123,8 +131,8 @@ export function applyGradients(
 }
 
 /**
- * A whole step in this thread: `accumulateGradients` (into the optimizer's gradient buffer, the
- * same memory every step), then `applyGradients`.
+ * A whole step in this thread: `accumulateGradients` (into `gradients` when given: a buffer kept
+ * from step to step by the caller, `optimizer.layout.size` values), then `applyGradients`.
  */
 export function trainStep(
   model: QuestionAnsweringModel,
@@ -132,10 +140,10 @@ export function trainStep(
   batch: MicroBatch[] | MicroBatch,
   lr: number,
   maxGradNorm: number,
+  gradients?: Float32Array,
 ): StepResult {
   const parts = Array.isArray(batch) ? batch : [batch];
   const { layout } = optimizer;
-  const buffer = optimizer.gradientBuffer();
-  const { loss, grads } = accumulateGradients(model, parts, undefined, layout, buffer);
+  const { loss, grads } = accumulateGradients(model, parts, undefined, layout, gradients);
   return { loss, gradNorm: applyGradients(optimizer, grads, lr, maxGradNorm), lr };
 }
