@@ -123,13 +123,13 @@ export class GradientWorkers {
     for (const reply of replies) if (reply?.type === "gradients") loss += reply.loss;
     // The slots that hold gradients, in worker order: the sum adds them in this order.
     const slots = replies.flatMap((reply, k) => reply == null ? [] : [k]);
-    const size = new Float32Array(this.shared.sum).length;
-    const range = Math.ceil(size / this.workers.length);
+    const sum = new Float32Array(this.shared.sum);
+    const range = Math.ceil(sum.length / this.workers.length);
     await Promise.all(this.workers.map((_, k) => {
-      const [from, to] = [Math.min(size, k * range), Math.min(size, (k + 1) * range)];
+      const [from, to] = [Math.min(sum.length, k * range), Math.min(sum.length, (k + 1) * range)];
       return this.#ask(k, { type: "reduce", slots, from, to });
     }));
-    const gradNorm = gradientNorm(new Float32Array(this.shared.sum));
+    const gradNorm = gradientNorm(sum);
     const gradScale = clipFactor(gradNorm, maxGradNorm);
     await Promise.all(this.workers.map((_, k) => this.#ask(k, { type: "apply", lr, gradScale })));
     return { loss, gradNorm, lr };
