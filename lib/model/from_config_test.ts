@@ -1,5 +1,6 @@
 // A model from a config alone: fromConfig, a folder with config.json and no weights, and the
 // Trainer taking it down on real questions (everything from the repository, nothing from shared/).
+import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../../test/assert.ts";
 import { loadSquad } from "../data/mod.ts";
@@ -107,4 +108,12 @@ Deno.test("a fresh model from the preset learns: the loss falls over real Traine
   // A random start predicts about uniformly over 384 positions: loss ≈ ln 384 ≈ 5.95.
   assert(Math.abs(losses[0] - Math.log(384)) < 0.3, `first loss ${losses[0]}`);
   assert(losses.at(-1)! < losses[0] - 0.3, `losses ${losses.map((l) => l.toFixed(3))}`);
+});
+
+Deno.test("a model's weights hold their data alone, and dispose() frees every tensor it made", () => {
+  const before = tf.memory().numTensors;
+  const model = QuestionAnsweringModel.fromConfig(config, { seed: 1 });
+  assertEquals(tf.memory().numTensors - before, model.weights.size, "one tensor per weight");
+  model.dispose();
+  assertEquals(tf.memory().numTensors, before, "tensors left after dispose()");
 });

@@ -119,7 +119,7 @@ export class QuestionAnsweringModel {
       if (!found) {
         missing.push(name);
         const value = initialWeight(config, name, shape, options.seed ?? DEFAULT_SEED);
-        weights.set(name, tf.variable(tf.tensor(value.data, shape, "float32"), true));
+        weights.set(name, trainableVariable(value.data, shape));
         return;
       }
       if (found.shape.join(",") !== shape.join(",")) {
@@ -128,7 +128,7 @@ export class QuestionAnsweringModel {
           `${folder}: tensor ${name} has shape [${found.shape}], the config asks for [${shape}]`,
         );
       }
-      weights.set(name, tf.variable(tf.tensor(found.data, shape, "float32"), true));
+      weights.set(name, trainableVariable(found.data, shape));
     });
     const encoderMissing = missing.filter((name) => !name.startsWith("qa_outputs."));
     if (encoderMissing.length > 0) {
@@ -212,11 +212,24 @@ export class QuestionAnsweringModel {
   }
 }
 
+/**
+ * A trainable float32 variable holding `data`. tf.variable shares its initial tensor's data (one
+ * more reference); that tensor is disposed here, so the variable alone holds the data: otherwise
+ * the first optimizer step finds the data shared and copies every weight, and the initial values
+ * stay on the heap for good.
+ */
+function trainableVariable(data: Float32Array, shape: number[]): tf.Variable {
+  const initial = tf.tensor(data, shape, "float32");
+  const variable = tf.variable(initial, true);
+  initial.dispose();
+  return variable;
+}
+
 /** Trainable variables of freshly initialised weights (see `initialWeight`). */
 function freshVariables(config: ModelConfig, seed: number): Weights {
   const weights: Weights = new Map();
   for (const [name, value] of initialWeights(config, seed)) {
-    weights.set(name, tf.variable(tf.tensor(value.data, value.shape, "float32"), true));
+    weights.set(name, trainableVariable(value.data, value.shape));
   }
   return weights;
 }
