@@ -15,7 +15,7 @@ import { type FeatureLike, OnnxQuestionAnsweringModel, predictLogits } from "../
 import { initBackend, onnxRuntimeVersion, productsEngine } from "../lib/runtime/mod.ts";
 import { setting } from "../lib/settings.ts";
 import { sharedPath } from "../test/shared.ts";
-import { shapeModel } from "./shape_model.ts";
+import { randomFeatures, shapeModel } from "./shape_model.ts";
 import { peerEnv } from "./peer_env.ts";
 
 const cores = navigator.hardwareConcurrency;
@@ -91,18 +91,10 @@ for (const row of [header, ...rows]) {
   );
 }
 
-function randomFeatures(): FeatureLike[] {
-  const random = (n: number) => Math.floor(Math.random() * n);
-  return Array.from({ length: batch }, () => ({
-    input_ids: Array.from({ length: seq }, () => random(30522)),
-    attention_mask: new Array(seq).fill(1),
-  }));
-}
-
 /** Features/s of `run` over `steps` batches, after one warm-up batch. */
 async function rate(run: (features: FeatureLike[]) => Promise<unknown>): Promise<number> {
-  await run(randomFeatures());
-  const batches = Array.from({ length: steps }, randomFeatures);
+  await run(randomFeatures(batch, seq));
+  const batches = Array.from({ length: steps }, () => randomFeatures(batch, seq));
   const started = performance.now();
   for (const features of batches) await run(features);
   return steps * batch / ((performance.now() - started) / 1000);

@@ -1,6 +1,7 @@
-// The peer's model shapes (../shared/peer/torch_qa_bench.py's SHAPES) as our DistilBERT models.
+// The peer's model shapes (../shared/peer/torch_qa_bench.py's SHAPES) as our DistilBERT models,
+// and the peer's inputs: random token ids and answer positions.
 import { parseConfig } from "../lib/model/config.ts";
-import { QuestionAnsweringModel } from "../lib/model/mod.ts";
+import { type FeatureLike, QuestionAnsweringModel } from "../lib/model/mod.ts";
 
 /** The peer's shapes: layers, hidden, heads, feed-forward width. */
 export const SHAPES: Record<string, [number, number, number, number]> = {
@@ -26,4 +27,15 @@ export function shapeModel(shape: string): QuestionAnsweringModel {
     attention_dropout: 0.1,
   }, `${shape} shape`);
   return QuestionAnsweringModel.fromConfig(config, { seed: 0 });
+}
+
+/** `count` features of `seq` random token ids (no padding) and random answer positions. */
+export function randomFeatures(count: number, seq: number): FeatureLike[] {
+  const random = (n: number) => Math.floor(Math.random() * n);
+  return Array.from({ length: count }, () => ({
+    input_ids: Array.from({ length: seq }, () => random(30522)),
+    attention_mask: new Array(seq).fill(1),
+    start_position: random(seq),
+    end_position: random(seq),
+  }));
 }

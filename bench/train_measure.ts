@@ -16,7 +16,7 @@ import {
 import { findAdapter, selectWebGPU, webgpuImplementation } from "../lib/runtime/webgpu/webgpu.ts";
 import { deviceTrainStep } from "../lib/train/device_step.ts";
 import { disposeBatch, type FeatureLike } from "../lib/model/mod.ts";
-import { shapeModel, SHAPES } from "./shape_model.ts";
+import { randomFeatures, shapeModel, SHAPES } from "./shape_model.ts";
 import type { InferReply, InferRequest } from "./infer_worker.ts";
 import { AdamW, GradientWorkers, microBatches, trainStep } from "../lib/train/mod.ts";
 import { setting } from "../lib/settings.ts";
@@ -93,17 +93,6 @@ interface Settings {
   batch: number;
   seq: number;
   micro: number;
-}
-
-/** Random token ids and answer positions, as the peer uses. */
-function randomFeatures(count: number, seq: number): FeatureLike[] {
-  const random = (n: number) => Math.floor(Math.random() * n);
-  return Array.from({ length: count }, () => ({
-    input_ids: Array.from({ length: seq }, () => random(30522)),
-    attention_mask: new Array(seq).fill(1),
-    start_position: random(seq),
-    end_position: random(seq),
-  }));
 }
 
 /** Features/s of `run` over `steps` calls of `size` features, after one warm-up call. */

@@ -8,11 +8,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { initBackend, productsEngine } from "../lib/runtime/mod.ts";
-import { disposeBatch, type FeatureLike, readValues } from "../lib/model/mod.ts";
+import { disposeBatch, readValues } from "../lib/model/mod.ts";
 import { AdamW, microBatches } from "../lib/train/mod.ts";
 import { microBatchGradients } from "../lib/train/step.ts";
 import { addScaled, part } from "../lib/train/flat.ts";
-import { shapeModel } from "./shape_model.ts";
+import { randomFeatures, shapeModel } from "./shape_model.ts";
 import { setting } from "../lib/settings.ts";
 
 const { values } = parseArgs({
@@ -46,7 +46,7 @@ for (let step = 1; step <= steps; step++) {
   const last = step === steps;
   grads.fill(0);
   const phases = { forwardBackward: 0, kernels: 0, read: 0, adamw: 0 };
-  for (const micro of microBatches(randomFeatures(batch), microSize())) {
+  for (const micro of microBatches(randomFeatures(batch, 384), microSize())) {
     const started = performance.now();
     let gradients: ReturnType<typeof microBatchGradients> | undefined;
     const info = await tf.profile(() => {
@@ -106,14 +106,4 @@ function kernelKey(kernel: { name: string; inputShapes: number[][] }): string {
 
 function ms(time: number): string {
   return `${time.toFixed(0)} ms`;
-}
-
-function randomFeatures(count: number): FeatureLike[] {
-  const random = (n: number) => Math.floor(Math.random() * n);
-  return Array.from({ length: count }, () => ({
-    input_ids: Array.from({ length: 384 }, () => random(30522)),
-    attention_mask: new Array(384).fill(1),
-    start_position: random(384),
-    end_position: random(384),
-  }));
 }

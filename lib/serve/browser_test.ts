@@ -8,23 +8,15 @@ import { sharedPath } from "../../test/shared.ts";
 import { bundle } from "../../tools/bundle.ts";
 import { initBackend } from "../runtime/mod.ts";
 import { QuestionAnsweringPipeline } from "../pipeline/mod.ts";
-import { setting } from "../settings.ts";
+import { absentForBrowser, exists } from "../../test/chromium.ts";
 import type { BrowserObservations, TabAnswer } from "./browser_driver.ts";
 import { DEFAULT_SERVE_OPTIONS, QAServer } from "./mod.ts";
 
 const TINY = sharedPath("golden/models/tiny-distilbert-init");
-const CHROMIUM = setting("QA_CHROMIUM");
 const SCREENSHOTS = fileURLToPath(new URL("../../build/serve", import.meta.url));
 const DRIVER = fileURLToPath(new URL("./browser_driver.ts", import.meta.url));
 
-const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
-const missing = [
-  ...(await exists(CHROMIUM))
-    ? []
-    : [`${CHROMIUM} (apt-get install -y chromium, or set QA_CHROMIUM)`],
-  ...(await exists(TINY)) ? [] : [`${TINY} (see ../shared/README.md)`],
-];
-if (missing.length > 0) console.warn(`skipping the browser test: absent: ${missing.join("; ")}`);
+const missing = await absentForBrowser("browser test", TINY);
 
 async function startServer() {
   await initBackend("wasm", { blas: "off" });

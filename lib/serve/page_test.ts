@@ -11,21 +11,13 @@ import { initBackend } from "../runtime/mod.ts";
 import { QuestionAnsweringPipeline } from "../pipeline/mod.ts";
 import { DEFAULT_SERVE_OPTIONS, QAServer } from "./mod.ts";
 import type { PageObservations } from "./page_driver.ts";
-import { setting } from "../settings.ts";
+import { absentForBrowser } from "../../test/chromium.ts";
 
 const TINY = sharedPath("golden/models/tiny-distilbert-init");
-const CHROMIUM = setting("QA_CHROMIUM");
 const SCREENSHOTS = fileURLToPath(new URL("../../build/serve", import.meta.url));
 const DRIVER = fileURLToPath(new URL("./page_driver.ts", import.meta.url));
 
-const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
-const missing = [
-  ...(await exists(CHROMIUM))
-    ? []
-    : [`${CHROMIUM} (apt-get install -y chromium, or set QA_CHROMIUM)`],
-  ...(await exists(TINY)) ? [] : [`${TINY} (see ../shared/README.md)`],
-];
-if (missing.length > 0) console.warn(`skipping the page test: absent: ${missing.join("; ")}`);
+const missing = await absentForBrowser("page test", TINY);
 
 const sample = fileURLToPath(new URL("../../data/squad-v1.1-sample.json", import.meta.url));
 

@@ -43,8 +43,6 @@ export class AdamW {
   #device: { first: tf.Variable[]; second: tf.Variable[] } | null = null;
   /** Whether `#device` is ahead of the flat moments in `state`. */
   #hostBehind = false;
-  /** `gradientBuffer`'s memory, made on first use. */
-  #gradients: Float32Array | null = null;
 
   constructor(readonly parameters: Map<string, tf.Variable>, options: AdamWOptions = {}) {
     this.beta1 = options.beta1 ?? 0.9;
@@ -52,16 +50,6 @@ export class AdamW {
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
     this.layout = flatLayout(parameters);
-  }
-
-  /**
-   * A flat buffer for the gradients of a step, in `layout` order: the same memory on every call
-   * (its values are the caller's to overwrite). Fresh pages cost a page fault each, many
-   * milliseconds per step on a small model; a kept buffer costs none.
-   */
-  gradientBuffer(): Float32Array {
-    this.#gradients ??= new Float32Array(this.layout.size);
-    return this.#gradients;
   }
 
   /** The settings, to build an identical optimizer elsewhere (a gradient worker). */

@@ -8,7 +8,7 @@ import { disposeBatch, type QuestionAnsweringModel } from "../model/mod.ts";
 import { onDevice } from "../runtime/mod.ts";
 import type { AdamW } from "./adamw.ts";
 import { deviceTrainStep } from "./device_step.ts";
-import { microBatches, type StepResult, trainStep } from "./step.ts";
+import { type MicroBatch, microBatches, type StepResult, trainStep } from "./step.ts";
 import { GradientWorkers } from "./workers.ts";
 
 /** One way of running optimizer steps on a model and its AdamW. */
@@ -45,20 +45,35 @@ export function chooseEngine(options: EngineOptions): StepEngine {
   return new HostEngine(options);
 }
 
+/** `run` on `batch` cut into micro-batches as tensors, which are disposed after it. */
+async function onMicroBatches(
+  batch: TrainFeature[],
+  size: number,
+  seedAt: (offset: number) => number,
+  run: (parts: MicroBatch[]) => StepResult | Promise<StepResult>,
+): Promise<StepResult> {
+  const parts = microBatches(batch, size, seedAt);
+  try {
+    return await run(parts);
+  } finally {
+    for (const part of parts) disposeBatch(part.inputs, part.labels);
+  }
+}
+
 /** Steps on the GPU: the batch cut into micro-batches, then `deviceTrainStep`. */
 class DeviceEngine implements StepEngine {
   readonly name = "device";
 
   constructor(private readonly options: EngineOptions) {}
 
-  async step(batch: TrainFeature[], lr: number, seedAt: (offset: number) => number) {
+  step(batch: TrainFeature[], lr: number, seedAt: (offset: number) => number) {
     const { model, optimizer, microBatchSize, maxGradNorm } = this.options;
-    const parts = microBatches(batch, microBatchSize, seedAt);
-    try {
-      return await deviceTrainStep(model, optimizer, parts, lr, maxGradNorm);
-    } finally {
-      for (const part of parts) disposeBatch(part.inputs, part.labels);
-    }
+    return onMicroBatches(
+      batch,
+      microBatchSize,
+      seedAt,
+      (parts) => deviceTrainStep(model, optimizer, parts, lr, maxGradNorm),
+    );
   }
 
   sync(): Promise<void> {
@@ -81,13 +96,13 @@ class HostEngine implements StepEngine {
 
   step(batch: TrainFeature[], lr: number, seedAt: (offset: number) => number) {
     const { model, optimizer, microBatchSize, maxGradNorm } = this.options;
-    this.#gradients ??= new Float32Array(optimizer.layout.size);
-    const parts = microBatches(batch, microBatchSize, seedAt);
-    try {
-      return Promise.resolve(trainStep(model, optimizer, parts, lr, maxGradNorm, this.#gradients));
-    } finally {
-      for (const part of parts) disposeBatch(part.inputs, part.labels);
-    }
+    const gradients = this.#gradients ??= new Float32Array(optimizer.layout.size);
+    return onMicroBatches(
+      batch,
+      microBatchSize,
+      seedAt,
+      (parts) => trainStep(model, optimizer, parts, lr, maxGradNorm, gradients),
+    );
   }
 
   sync(): Promise<void> {

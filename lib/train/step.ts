@@ -66,9 +66,7 @@ export interface Gradients {
  * mean over the whole batch in less memory. The gradients are laid out as `flatLayout`, in
  * `into` when given (a buffer kept from step to step costs no fresh pages, whose page faults are
  * a large part of a small model's step), else in a new buffer. The first micro-batch writes the
- * buffer rather than adding to it: no zeroing pass, and a new buffer's pages are first touched
- * after that micro-batch's backward pass, once the wasm heap has grown (growing it copies it, and
- * the two copies and a buffer touched earlier would all count in the peak).
+ * buffer rather than adding to it (no zeroing pass; 0 + x is x).
  */
 export function accumulateGradients(
   model: QuestionAnsweringModel,

@@ -31,33 +31,6 @@ for (const { set, tokenizer: folder } of GOLDEN_SETS) {
     validation.features.forEach((f, i) => assertEquals({ ...f }, devGolden[i], `dev feature ${i}`));
   });
 
-  Deno.test(`${set}: the tricky strings give the reference tokens, offsets and windows`, async () => {
-    const tokenizer = await QATokenizer.fromPretrained(sharedPath(folder), { engine: "wordpiece" });
-    const cases = await readGolden<{
-      question: string;
-      context: string;
-      max_length: number;
-      stride: number;
-      input_ids: number[][];
-      offset_mapping: [number, number][][];
-      tokens: string[][];
-      sequence_ids: (number | null)[][];
-    }>(set, "tokenizer_tricky.jsonl.gz");
-    assertEquals(cases.length, 7);
-    for (const c of cases) {
-      const encoded = await tokenizer.encode(c.question, c.context, {
-        truncation: "only_second",
-        maxLength: c.max_length,
-        stride: c.stride,
-        returnOverflowingTokens: true,
-      });
-      assertEquals(encoded.input_ids, c.input_ids, c.context);
-      assertEquals(encoded.offset_mapping, c.offset_mapping, c.context);
-      assertEquals(encoded.sequence_ids, c.sequence_ids, c.context);
-      assertEquals(encoded.input_ids.map((ids) => tokenizer.convertIdsToTokens(ids)), c.tokens);
-    }
-  });
-
   Deno.test(`${set}: generated hard strings: the same tokens, offsets and words as Rust`, async () => {
     const { native, ours } = await bothEngines(folder);
     const texts = fuzzTexts(3000);
